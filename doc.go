@@ -1,0 +1,32 @@
+// Package reactor is the bottom layer of the library: a readiness poller per
+// operating system behind one small interface, [Poller].
+//
+//   - Linux: epoll, every fd registered once, edge-triggered for
+//     EPOLLIN|EPOLLOUT|EPOLLRDHUP.
+//   - darwin and FreeBSD: kqueue with EV_CLEAR (compiled in CI, not run: no
+//     machine in CI can execute those binaries).
+//   - Windows: an I/O completion port; socket readiness comes from the AFD
+//     driver's IOCTL_AFD_POLL (the technique of wepoll and mio), re-armed
+//     whenever the consumer reports that an operation would block.
+//
+// The contract is the same everywhere. A registration watches both
+// directions for its whole life. Readiness is edge-triggered: an event is
+// reported when the fd's readiness changes (it becomes ready, or new data
+// arrives), never again for a state nobody changed, so an fd that stays
+// readable or hung up does not make the poller spin. The readiness bits stay
+// set on the registration until the consumer says, with [Poller.Consume],
+// that it saw the fd would block; a consumer must therefore read (or write)
+// until the operation would block, or remember that it stopped early.
+// Registrations are
+// tagged with a generation, so an event that belongs to a closed fd whose
+// number was reused is dropped instead of being delivered to the newcomer.
+//
+// [Poller.Wait] rounds its timeout up to the backend's unit (milliseconds
+// for epoll and IOCP), so a caller that waits for a deadline never wakes
+// before it and spins. [Poller.Wake] is the only method that may be called
+// from any goroutine; many Wake calls before the poller wakes cost one
+// system call.
+//
+// The package knows nothing of timers, callbacks or tasks: package loop
+// builds the event loop on top of it.
+package reactor
