@@ -1,0 +1,119 @@
+package timer
+
+import "github.com/google/btree"
+
+// Timer is one entry of a [Queue]. Its zero value is an idle timer; embed
+// or pool it freely, but do not copy it while it is scheduled.
+type Timer[T any] struct {
+	// Value is the caller's payload, e.g. the callback to run.
+	Value T
+	when  int64
+	seq   uint64
+	state state
+	slot  int // index in the staging list while staged
+}
+
+type state uint8
+
+const (
+	idle   state = iota
+	staged       // added this turn, not yet in the tree
+	queued       // in the tree
+)
+
+// When returns the deadline the timer was last added with.
+func (t *Timer[T]) When() int64 { return t.when }
+
+// Scheduled reports whether the timer is in a queue.
+func (t *Timer[T]) Scheduled() bool { return t.state != idle }
+
+// Queue orders timers by deadline, then by the order they were added.
+type Queue[T any] struct {
+	tree   *btree.BTreeG[*Timer[T]]
+	staged []*Timer[T]
+	seq    uint64
+}
+
+// degree of the B-tree: wide nodes keep it shallow (4 levels for a
+// million timers) and cache-friendly.
+const degree = 32
+
+// New returns an empty queue.
+func New[T any]() *Queue[T] {
+	return &Queue[T]{tree: btree.NewG(degree, less[T])}
+}
+
+func less[T any](a, b *Timer[T]) bool {
+	if a.when != b.when {
+		return a.when < b.when
+	}
+	return a.seq < b.seq
+}
+
+// Len returns the number of scheduled timers.
+func (q *Queue[T]) Len() int { return q.tree.Len() + len(q.staged) }
+
+// Add schedules t for deadline when. It panics if t is already scheduled:
+// remove it first to move it.
+func (q *Queue[T]) Add(t *Timer[T], when int64) {
+	if t.state != idle {
+		panic("timer: Add of a timer that is already scheduled; Remove it first to move it")
+	}
+	q.seq++
+	t.when, t.seq = when, q.seq
+	t.state, t.slot = staged, len(q.staged)
+	q.staged = append(q.staged, t)
+}
+
+// Remove unschedules t and reports whether it was scheduled.
+func (q *Queue[T]) Remove(t *Timer[T]) bool {
+	switch t.state {
+	case staged:
+		last := len(q.staged) - 1
+		moved := q.staged[last]
+		q.staged[t.slot] = moved
+		moved.slot = t.slot
+		q.staged[last] = nil
+		q.staged = q.staged[:last]
+	case queued:
+		q.tree.Delete(t)
+	default:
+		return false
+	}
+	t.state = idle
+	return true
+}
+
+// flush moves the staged timers into the tree.
+func (q *Queue[T]) flush() {
+	for i, t := range q.staged {
+		t.state = queued
+		q.tree.ReplaceOrInsert(t)
+		q.staged[i] = nil
+	}
+	q.staged = q.staged[:0]
+}
+
+// Next returns the earliest deadline, if any timer is scheduled.
+func (q *Queue[T]) Next() (when int64, ok bool) {
+	q.flush()
+	t, ok := q.tree.Min()
+	if !ok {
+		return 0, false
+	}
+	return t.when, true
+}
+
+// PopDue removes and returns the earliest timer whose deadline is at or
+// before now, or nil if there is none. Call it until nil to collect every
+// due timer in firing order.
+func (q *Queue[T]) PopDue(now int64) *Timer[T] {
+	q.flush()
+	t, ok := q.tree.Min()
+	if !ok || t.when > now {
+		return nil
+	}
+	q.tree.DeleteMin()
+	t.state = idle
+	return t
+}
