@@ -1,28 +1,27 @@
-//go:build linux || darwin || freebsd
-
 package reactor
 
 import (
+	"errors"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/f04742a6/reactor/internal/sock"
 )
 
 // socketPair returns two connected non-blocking stream sockets, closed when
 // the test ends (closing twice is harmless: the test may close one early).
 func socketPair(t *testing.T) (a, b uintptr) {
 	t.Helper()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	a, b, err := sock.Pair()
 	if err != nil {
-		t.Fatalf("socketpair: %v", err)
+		t.Fatalf("socket pair: %v", err)
 	}
-	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
-	return uintptr(fds[0]), uintptr(fds[1])
+	t.Cleanup(func() { sock.Close(a); sock.Close(b) })
+	return a, b
 }
 
 func sockWrite(t *testing.T, fd uintptr, p []byte) {
 	t.Helper()
-	if n, err := unix.Write(int(fd), p); err != nil || n != len(p) {
+	if n, err := sock.Write(fd, p); err != nil || n != len(p) {
 		t.Fatalf("write fd %d: n=%d err=%v", fd, n, err)
 	}
 }
@@ -30,8 +29,8 @@ func sockWrite(t *testing.T, fd uintptr, p []byte) {
 // sockRead reads what is there; ok is false when the read would block.
 func sockRead(t *testing.T, fd uintptr, p []byte) (n int, ok bool) {
 	t.Helper()
-	n, err := unix.Read(int(fd), p)
-	if err == unix.EAGAIN {
+	n, err := sock.Read(fd, p)
+	if errors.Is(err, sock.ErrWouldBlock) {
 		return 0, false
 	}
 	if err != nil {
@@ -40,7 +39,7 @@ func sockRead(t *testing.T, fd uintptr, p []byte) (n int, ok bool) {
 	return n, true
 }
 
-func sockClose(fd uintptr) { unix.Close(int(fd)) }
+func sockClose(fd uintptr) { sock.Close(fd) }
 
 // closedFD returns an fd number that is not open.
 func closedFD(t *testing.T) uintptr {

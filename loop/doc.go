@@ -1,0 +1,64 @@
+// Package loop is the single-threaded event loop, with an asyncio-like
+// surface: CallSoon, CallLater, CallAt, CallSoonThreadsafe, AddReader,
+// AddWriter, Now, Run, Stop and Close. It is the callback layer; package
+// task builds sequential tasks with structured concurrency on it.
+//
+// # One iteration
+//
+// Each turn of Run has four phases, in this order (compare libuv's loop
+// phases and asyncio's _run_once):
+//
+//  1. Poll. If callbacks are ready, the loop does not poll, unless it ran
+//     256 callbacks since the last poll; then it polls without blocking.
+//     If cross-thread callbacks wait, it polls without blocking. If idle
+//     callbacks (CallWhenIdle) wait, it polls without blocking and, if
+//     nothing at all turned up, makes them ready. Otherwise it blocks until
+//     I/O, a wake-up, or the next timer's deadline (rounded up by the
+//     poller, so it never wakes early). Each fd callback whose fd became
+//     ready is appended to the ready queue.
+//  2. Timers. Every timer whose deadline has passed is appended, in
+//     deadline order; equal deadlines in the order they were scheduled.
+//  3. Inbox. Up to the inbox budget (default 1024) of callbacks from
+//     CallSoonThreadsafe are appended, in the order they were handed over;
+//     the rest wait for the next turn, so another goroutine cannot starve
+//     the loop's own work.
+//  4. Run. The callbacks that are ready at this point run, first in first
+//     out (or in a reproducibly shuffled order with WithSeed). A callback
+//     scheduled while they run, with zero delay or not, waits for the next
+//     iteration: a callback that reschedules itself cannot starve others.
+//
+// Stop ends Run after the batch of the current iteration.
+//
+// # Readiness
+//
+// fd callbacks are edge-triggered (the reactor registers every fd once, for
+// both directions): a reader runs when its fd becomes readable and must read
+// until a read would block or comes up short. The loop then considers the
+// readiness consumed. This is the one deliberate difference from asyncio's
+// level-triggered add_reader: it saves a system call per event, and a
+// hung-up or failed fd cannot make the loop spin.
+//
+// # Time
+//
+// All time comes from the loop's [Clock]: the monotonic clock by default,
+// or a [MockClock] whose time moves only when told to (Jump), or by itself
+// when the loop is idle and autojump is on. The only real-time reading the
+// loop makes is the autojump threshold, which is defined in real time.
+//
+// # Misuse
+//
+// Methods other than CallSoonThreadsafe belong to the loop's goroutine. A
+// call from another goroutine while the loop is blocked in its poller
+// panics with a message saying to use CallSoonThreadsafe (the check is one
+// atomic load; calls racing with running callbacks are left to the race
+// detector). Adding a second reader or writer for one fd panics, as does
+// Run on a closed loop. An invalid or closed fd gives an error that names
+// the fd and the operation.
+//
+// # Observability
+//
+// A watchdog reports, through log/slog, every callback that ran longer than
+// the threshold (default 100 ms, WithSlowCallback) with its function name.
+// Stats returns counters (iterations, callbacks, polls, timers), and
+// Instruments are hooks around each poll and each callback.
+package loop

@@ -1,0 +1,236 @@
+package loop
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/f04742a6/reactor"
+)
+
+// runOnce is one iteration of the loop; the package documentation lists
+// its phases.
+func (l *Loop) runOnce() error {
+	if err := l.pollPhase(); err != nil {
+		return err
+	}
+	l.timerPhase()
+	l.inbox.take(l)
+	l.runBatch()
+	l.stats.iterations.Add(1)
+	return nil
+}
+
+// pollPhase waits for I/O. It does not poll at all while callbacks are
+// runnable, except every pollEvery callbacks so sockets are not starved;
+// it blocks only when nothing is runnable, for as long as the next timer
+// allows.
+func (l *Loop) pollPhase() error {
+	switch {
+	case l.ready.len() > 0:
+		if l.sincePoll < l.pollEvery {
+			return nil
+		}
+		_, err := l.poll(0)
+		return err
+	case l.inbox.pending() || l.stopping:
+		_, err := l.poll(0)
+		return err
+	}
+	if len(l.idle) > 0 && l.holds == 0 {
+		// Idle waiters run only if the kernel has nothing for us either.
+		n, err := l.poll(0)
+		if err != nil || n > 0 || l.inbox.pending() {
+			return err
+		}
+		for _, fn := range l.idle {
+			l.enqueue(l.newCall(KindSoon, fn))
+		}
+		clear(l.idle)
+		l.idle = l.idle[:0]
+		return nil
+	}
+	_, err := l.poll(l.blockTimeout())
+	return err
+}
+
+// blockTimeout is how long an idle loop may block: until the next timer
+// (never, if there is none or the clock will not get there by itself), or
+// until an autojumping clock's threshold passes.
+func (l *Loop) blockTimeout() time.Duration {
+	next, ok := l.timers.Next()
+	if !ok {
+		return -1
+	}
+	deadline := l.epoch.Add(time.Duration(next))
+	timeout := l.clock.Until(deadline)
+	aj, ok := l.clock.(Autojumper)
+	if !ok || l.holds > 0 {
+		return timeout
+	}
+	threshold, on := aj.AutojumpThreshold()
+	if !on {
+		return timeout
+	}
+	// The threshold is real time: how long the loop has had nothing to do.
+	now := time.Now()
+	if l.idleSince.IsZero() {
+		l.idleSince = now
+	}
+	wait := threshold - now.Sub(l.idleSince)
+	if wait <= 0 {
+		aj.AutojumpTo(deadline)
+		l.idleSince = time.Time{}
+		return 0
+	}
+	if timeout < 0 || wait < timeout {
+		return wait
+	}
+	return timeout
+}
+
+func (l *Loop) poll(timeout time.Duration) (int, error) {
+	for _, in := range l.instruments {
+		if in.BeforePoll != nil {
+			in.BeforePoll(timeout)
+		}
+	}
+	if timeout != 0 {
+		l.polling.Store(true)
+	}
+	n, err := l.poller.Wait(l.events, timeout)
+	if timeout != 0 {
+		l.polling.Store(false)
+	}
+	l.sincePoll = 0
+	l.stats.polls.Add(1)
+	if err != nil {
+		return 0, fmt.Errorf("loop: poll: %w", err)
+	}
+	for _, ev := range l.events[:n] {
+		w := l.fds[ev.FD]
+		if w == nil {
+			continue
+		}
+		if ev.Ready&reactor.Readable != 0 && w.reader != nil && !w.reader.queued {
+			l.enqueue(w.reader)
+		}
+		if ev.Ready&reactor.Writable != 0 && w.writer != nil && !w.writer.queued {
+			l.enqueue(w.writer)
+		}
+	}
+	for _, in := range l.instruments {
+		if in.AfterPoll != nil {
+			in.AfterPoll(n)
+		}
+	}
+	return n, nil
+}
+
+// timerPhase moves every due timer to the ready queue, in firing order.
+func (l *Loop) timerPhase() {
+	if l.timers.Len() == 0 {
+		return
+	}
+	now := l.now()
+	fired := 0
+	for t := l.timers.PopDue(now); t != nil; t = l.timers.PopDue(now) {
+		l.enqueue(t.Value)
+		fired++
+	}
+	l.stats.timers.Add(uint64(fired))
+}
+
+// runBatch runs the callbacks that are ready now; callbacks they schedule
+// wait for the next iteration.
+func (l *Loop) runBatch() {
+	n := l.ready.len()
+	if n == 0 {
+		return
+	}
+	l.idleSince = time.Time{}
+	if l.rng != nil {
+		l.rng.Shuffle(n, func(i, j int) {
+			a, b := l.ready.slot(i), l.ready.slot(j)
+			*a, *b = *b, *a
+		})
+	}
+	watch := l.slow > 0
+	var start time.Time
+	if watch {
+		start = l.clock.Now()
+	}
+	for range n {
+		c := l.ready.pop()
+		c.queued = false
+		if c.state == callCancelled {
+			l.calls.put(c)
+			continue
+		}
+		cb := Callback{Kind: c.kind, FD: c.fd, fn: c.fn}
+		l.instrumentStart(cb)
+		l.invoke(c)
+		l.instrumentEnd(cb)
+		if watch {
+			end := l.clock.Now()
+			if d := end.Sub(start); d > l.slow {
+				l.reportSlow(cb, d)
+			}
+			start = end
+		}
+	}
+	l.sincePoll += n
+	l.stats.callbacks.Add(uint64(n))
+}
+
+// invoke runs one callback. A one-shot record is recycled before its
+// function runs, so a Handle cancelled from inside it reports false. An fd
+// callback's readiness is consumed after it ran: it was told the fd was
+// ready and is expected to read or write until it would block.
+func (l *Loop) invoke(c *call) {
+	fn := c.fn
+	switch c.kind {
+	case KindReader, KindWriter:
+		gen, fd := c.gen, c.fd
+		fn()
+		if c.gen == gen && c.state == callPending {
+			l.poller.Consume(fd, readyBit(c.kind))
+		}
+	default:
+		l.calls.put(c)
+		fn()
+	}
+}
+
+func readyBit(k Kind) reactor.Ready {
+	if k == KindReader {
+		return reactor.Readable
+	}
+	return reactor.Writable
+}
+
+// CallWhenIdle runs fn once the loop is idle: nothing runnable, no
+// cross-thread callback waiting, no I/O ready, and no Hold outstanding.
+// Idle callbacks run before an autojumping clock jumps.
+func (l *Loop) CallWhenIdle(fn func()) {
+	l.checkOwner("CallWhenIdle")
+	if fn == nil {
+		panic("loop: nil callback")
+	}
+	l.idle = append(l.idle, fn)
+}
+
+// Hold marks work in flight outside the loop (a thread worker): until the
+// returned release is called, the loop is not idle, so idle callbacks wait
+// and an autojumping clock does not jump. Call both from the loop.
+func (l *Loop) Hold() (release func()) {
+	l.checkOwner("Hold")
+	l.holds++
+	released := false
+	return func() {
+		if !released {
+			released = true
+			l.holds--
+			l.idleSince = time.Time{}
+		}
+	}
+}
