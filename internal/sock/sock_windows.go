@@ -27,7 +27,11 @@ func startup() error {
 	return startupErr
 }
 
-const socketError = ^uintptr(0) // SOCKET_ERROR / INVALID_SOCKET
+// invalidSocket is INVALID_SOCKET, a SOCKET (pointer-sized); functions that
+// return an int report SOCKET_ERROR as a 32-bit -1 instead.
+const invalidSocket = ^uintptr(0)
+
+func failed(r uintptr) bool { return int32(r) == -1 }
 
 func wrap(op string, fd uintptr, err error) error {
 	if errors.Is(err, windows.WSAEWOULDBLOCK) {
@@ -39,7 +43,7 @@ func wrap(op string, fd uintptr, err error) error {
 func setNonblock(s windows.Handle) error {
 	one := uint32(1)
 	const fionbio = 0x8004667e
-	if r, _, err := procIoctl.Call(uintptr(s), fionbio, uintptr(unsafe.Pointer(&one))); r != 0 {
+	if r, _, err := procIoctl.Call(uintptr(s), fionbio, uintptr(unsafe.Pointer(&one))); failed(r) {
 		return wrap("ioctlsocket FIONBIO", uintptr(s), err)
 	}
 	return nil
@@ -87,7 +91,7 @@ func ListenTCP(port int) (uintptr, int, error) {
 // TCP_NODELAY set.
 func Accept(fd uintptr) (uintptr, error) {
 	r, _, err := procAccept.Call(fd, 0, 0)
-	if r == socketError {
+	if r == invalidSocket {
 		return 0, wrap("accept", fd, err)
 	}
 	s := windows.Handle(r)
@@ -150,10 +154,10 @@ func Read(fd uintptr, p []byte) (int, error) {
 		return 0, nil
 	}
 	r, _, err := procRecv.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
-	if r == socketError {
+	if failed(r) {
 		return 0, wrap("recv", fd, err)
 	}
-	return int(r), nil
+	return int(int32(r)), nil
 }
 
 // Write writes what the socket takes of p.
@@ -162,10 +166,10 @@ func Write(fd uintptr, p []byte) (int, error) {
 		return 0, nil
 	}
 	r, _, err := procSend.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
-	if r == socketError {
+	if failed(r) {
 		return 0, wrap("send", fd, err)
 	}
-	return int(r), nil
+	return int(int32(r)), nil
 }
 
 // ShutdownWrite half-closes the socket.

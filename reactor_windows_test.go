@@ -1,0 +1,3 @@
+package reactor
+
+func wakeStateOf(p Poller) *wakeState { return &p.(*iocp).wake }
