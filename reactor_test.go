@@ -337,3 +337,31 @@ func TestReadyString(t *testing.T) {
 		t.Fatal(s)
 	}
 }
+
+// TestWakeNeverLost ping-pongs Wake against Wait many times: a wake that
+// races with Wait consuming the previous one must still wake it (an
+// earlier version could leave the state "pending" with no signal behind
+// it, and every later Wake was swallowed).
+func TestWakeNeverLost(t *testing.T) {
+	p := newPoller(t)
+	waiting := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range waiting {
+			if err := p.Wake(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	events := make([]Event, 4)
+	for range 5000 {
+		waiting <- struct{}{}
+		if _, err := p.Wait(events, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(waiting)
+	<-done
+}

@@ -2,6 +2,7 @@ package loop
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/f04742a6/reactor"
@@ -89,13 +90,19 @@ func (l *Loop) blockTimeout() time.Duration {
 }
 
 func (l *Loop) poll(timeout time.Duration) (int, error) {
+	if timeout != 0 {
+		// About to block in a system call. Goroutines that this turn made
+		// runnable (a channel send from a callback) sit on this P's run
+		// queue, and the runtime does not hand the P over while we block
+		// in epoll_wait until sysmon retakes it, tens of microseconds or
+		// more later. Let them run first.
+		runtime.Gosched()
+		l.polling.Store(true)
+	}
 	for _, in := range l.instruments {
 		if in.BeforePoll != nil {
-			in.BeforePoll(timeout)
+			in.BeforePoll(timeout) // a blocking poll is already marked foreign-only
 		}
-	}
-	if timeout != 0 {
-		l.polling.Store(true)
 	}
 	n, err := l.poller.Wait(l.events, timeout)
 	if timeout != 0 {
@@ -159,6 +166,9 @@ func (l *Loop) runBatch() {
 	if watch {
 		start = l.clock.Now()
 	}
+	// The watchdog times every callback. For the real clock it reads only
+	// the monotonic clock (time.Since: one vDSO call, no wall time).
+	real := l.clock == Clock(RealClock{})
 	for range n {
 		c := l.ready.pop()
 		c.queued = false
@@ -171,11 +181,16 @@ func (l *Loop) runBatch() {
 		l.invoke(c)
 		l.instrumentEnd(cb)
 		if watch {
-			end := l.clock.Now()
-			if d := end.Sub(start); d > l.slow {
+			var d time.Duration
+			if real {
+				d = time.Since(start)
+			} else {
+				d = l.clock.Now().Sub(start)
+			}
+			if d > l.slow {
 				l.reportSlow(cb, d)
 			}
-			start = end
+			start = start.Add(d)
 		}
 	}
 	l.sincePoll += n

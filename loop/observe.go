@@ -17,7 +17,9 @@ type Callback struct {
 func (c Callback) Name() string { return funcName(c.fn) }
 
 // Instruments are hooks the loop calls as it works; nil fields are
-// skipped. They run on the loop's goroutine and must not block.
+// skipped. They run on the loop's goroutine and must not block. They
+// observe: BeforePoll runs when the loop is committed to the poll, and a
+// loop method called from it panics.
 type Instruments struct {
 	BeforePoll    func(timeout time.Duration) // timeout < 0: blocking without limit
 	AfterPoll     func(events int)

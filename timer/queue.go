@@ -40,7 +40,10 @@ const degree = 32
 
 // New returns an empty queue.
 func New[T any]() *Queue[T] {
-	return &Queue[T]{tree: btree.NewG(degree, less[T])}
+	// A free list keeps split and merged nodes for reuse: a timer added
+	// and removed at the front of a full leaf would otherwise allocate.
+	free := btree.NewFreeListG[*Timer[T]](64)
+	return &Queue[T]{tree: btree.NewWithFreeListG(degree, less[T], free)}
 }
 
 func less[T any](a, b *Timer[T]) bool {

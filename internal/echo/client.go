@@ -34,7 +34,9 @@ func (p *Pinger) Dial(l *loop.Loop, port, n int) error {
 			p.Close()
 			return fmt.Errorf("echo: dial: %w", err)
 		}
-		c := newConn(l, fd, len(p.Msg))
+		// A buffer larger than the message: a short read then means the
+		// socket is drained, with no extra read to learn it.
+		c := newConn(l, fd, max(64<<10, len(p.Msg)))
 		p.conns = append(p.conns, c)
 		var got []byte
 		var sent time.Time

@@ -11,7 +11,7 @@ import (
 
 func wrap(op string, fd uintptr, err error) error {
 	if errors.Is(err, unix.EAGAIN) {
-		return fmt.Errorf("sock: %s fd %d: %w (%w)", op, fd, ErrWouldBlock, err)
+		return ErrWouldBlock // a state, not a failure: no allocation on the hot path
 	}
 	return fmt.Errorf("sock: %s fd %d: %w", op, fd, err)
 }

@@ -35,7 +35,7 @@ func failed(r uintptr) bool { return int32(r) == -1 }
 
 func wrap(op string, fd uintptr, err error) error {
 	if errors.Is(err, windows.WSAEWOULDBLOCK) {
-		return fmt.Errorf("sock: %s socket %d: %w (%w)", op, fd, ErrWouldBlock, err)
+		return ErrWouldBlock // a state, not a failure: no allocation on the hot path
 	}
 	return fmt.Errorf("sock: %s socket %d: %w", op, fd, err)
 }
