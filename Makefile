@@ -29,7 +29,9 @@ cross:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	for t in $(CROSS); do \
 		echo "go test -c GOOS=$${t%/*} GOARCH=$${t#*/}"; \
-		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) test -c -o $$tmp/ $(PKGS) >/dev/null || exit 1; \
+		for p in $$($(GO) list $(PKGS)); do \
+			GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) test -c -o $$tmp/$$(echo $$p | tr / _).test $$p >/dev/null || exit 1; \
+		done; \
 	done
 
 ## bench: every primitive side by side with its Go alternative, in one run
