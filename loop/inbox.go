@@ -32,6 +32,12 @@ func (l *Loop) CallSoonThreadsafe(fn func()) error {
 	if err := l.inbox.push(fn); err != nil {
 		return err
 	}
+	// A loop that is not blocked in its poller will look at the inbox
+	// before it blocks (see poll), so only a blocked one needs the
+	// system call.
+	if !l.polling.Load() {
+		return nil
+	}
 	if err := l.poller.Wake(); err != nil {
 		if errors.Is(err, reactor.ErrClosed) {
 			return fmt.Errorf("loop: CallSoonThreadsafe: %w", ErrClosed)

@@ -90,7 +90,8 @@ func (l *Loop) blockTimeout() time.Duration {
 }
 
 func (l *Loop) poll(timeout time.Duration) (int, error) {
-	if timeout != 0 {
+	blocking := timeout != 0
+	if blocking {
 		// About to block in a system call. Goroutines that this turn made
 		// runnable (a channel send from a callback) sit on this P's run
 		// queue, and the runtime does not hand the P over while we block
@@ -98,6 +99,13 @@ func (l *Loop) poll(timeout time.Duration) (int, error) {
 		// more later. Let them run first.
 		runtime.Gosched()
 		l.polling.Store(true)
+		// CallSoonThreadsafe wakes the poller only when it sees polling
+		// set; it stores to the inbox first and loads polling second, we
+		// store polling first and load the inbox second, so one of us sees
+		// the other (both are sequentially consistent atomics).
+		if l.inbox.pending() {
+			timeout = 0
+		}
 	}
 	for _, in := range l.instruments {
 		if in.BeforePoll != nil {
@@ -105,7 +113,7 @@ func (l *Loop) poll(timeout time.Duration) (int, error) {
 		}
 	}
 	n, err := l.poller.Wait(l.events, timeout)
-	if timeout != 0 {
+	if blocking {
 		l.polling.Store(false)
 	}
 	l.sincePoll = 0

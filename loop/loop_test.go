@@ -692,3 +692,24 @@ func TestInstrumentsAndStats(t *testing.T) {
 		t.Fatal("removed instruments still called")
 	}
 }
+
+// TestCrossGoroutinePingPongNeverLosesAWake bounces work between a
+// goroutine and the loop thousands of times. CallSoonThreadsafe skips the
+// poller's wake-up when the loop is not blocked; a mistake in that
+// hand-shake loses a wake and hangs this test.
+func TestCrossGoroutinePingPongNeverLosesAWake(t *testing.T) {
+	l := newLoop(t)
+	pong := make(chan struct{})
+	done := make(chan error)
+	go func() { done <- l.Run() }()
+	for range 5000 {
+		if err := l.CallSoonThreadsafe(func() { pong <- struct{}{} }); err != nil {
+			t.Fatal(err)
+		}
+		<-pong
+	}
+	l.CallSoonThreadsafe(l.Stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
