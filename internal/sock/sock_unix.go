@@ -107,27 +107,23 @@ func DialTCP(port int) (uintptr, error) {
 
 // Read reads into p; 0, nil means end of stream.
 func Read(fd uintptr, p []byte) (int, error) {
-	for {
-		n, err := unix.Read(int(fd), p)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return 0, wrap("read", fd, err)
-		}
-		return n, nil
-	}
+	return transfer("read", fd, p, unix.Read)
 }
 
 // Write writes what the socket takes of p.
 func Write(fd uintptr, p []byte) (int, error) {
+	return transfer("write", fd, p, unix.Write)
+}
+
+// transfer runs a read or write, retrying when a signal interrupts it.
+func transfer(op string, fd uintptr, p []byte, call func(int, []byte) (int, error)) (int, error) {
 	for {
-		n, err := unix.Write(int(fd), p)
+		n, err := call(int(fd), p)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
-			return 0, wrap("write", fd, err)
+			return 0, wrap(op, fd, err)
 		}
 		return n, nil
 	}

@@ -149,25 +149,19 @@ func Pair() (a, b uintptr, err error) {
 }
 
 // Read reads into p; 0, nil means end of stream.
-func Read(fd uintptr, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	r, _, err := procRecv.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
-	if failed(r) {
-		return 0, wrap("recv", fd, err)
-	}
-	return int(int32(r)), nil
-}
+func Read(fd uintptr, p []byte) (int, error) { return transfer("recv", procRecv, fd, p) }
 
 // Write writes what the socket takes of p.
-func Write(fd uintptr, p []byte) (int, error) {
+func Write(fd uintptr, p []byte) (int, error) { return transfer("send", procSend, fd, p) }
+
+// transfer calls recv or send, which share their signature.
+func transfer(op string, proc *windows.LazyProc, fd uintptr, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r, _, err := procSend.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
+	r, _, err := proc.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
 	if failed(r) {
-		return 0, wrap("send", fd, err)
+		return 0, wrap(op, fd, err)
 	}
 	return int(int32(r)), nil
 }
