@@ -37,18 +37,24 @@ func (l *Loop) pollPhase() error {
 		_, err := l.poll(0)
 		return err
 	}
-	if len(l.idle) > 0 && l.holds == 0 {
+	if (len(l.idle) > 0 || l.idleHook != nil) && l.holds == 0 {
 		// Idle waiters run only if the kernel has nothing for us either.
 		n, err := l.poll(0)
 		if err != nil || n > 0 || l.inbox.pending() {
 			return err
 		}
-		for _, fn := range l.idle {
-			l.enqueue(l.newCall(KindSoon, fn))
+		if len(l.idle) > 0 {
+			for _, fn := range l.idle {
+				l.enqueue(l.newCall(KindSoon, fn))
+			}
+			clear(l.idle)
+			l.idle = l.idle[:0]
+			return nil
 		}
-		clear(l.idle)
-		l.idle = l.idle[:0]
-		return nil
+		l.idleHook()
+		if l.ready.len() > 0 || l.stopping || l.inbox.pending() {
+			return nil
+		}
 	}
 	_, err := l.poll(l.blockTimeout())
 	return err
@@ -231,6 +237,13 @@ func readyBit(k Kind) reactor.Ready {
 	return reactor.Writable
 }
 
+// Pending returns how many timers are scheduled and how many fds are
+// watched: what could still wake an idle loop besides another goroutine.
+func (l *Loop) Pending() (timers, fds int) { return l.timers.Len(), len(l.fds) }
+
+// Held reports whether a Hold is outstanding.
+func (l *Loop) Held() bool { return l.holds > 0 }
+
 // CallWhenIdle runs fn once the loop is idle: nothing runnable, no
 // cross-thread callback waiting, no I/O ready, and no Hold outstanding.
 // Idle callbacks run before an autojumping clock jumps.
@@ -240,6 +253,14 @@ func (l *Loop) CallWhenIdle(fn func()) {
 		panic("loop: nil callback")
 	}
 	l.idle = append(l.idle, fn)
+}
+
+// SetIdleHook installs fn to be called, on the loop, each time the loop
+// is idle as CallWhenIdle defines it and about to block (or autojump).
+// If fn schedules nothing, the loop goes on to block. nil removes it.
+func (l *Loop) SetIdleHook(fn func()) {
+	l.checkOwner("SetIdleHook")
+	l.idleHook = fn
 }
 
 // Hold marks work in flight outside the loop (a thread worker): until the

@@ -42,6 +42,7 @@ type Loop struct {
 	idleSince time.Time // real time the loop last became idle, for autojump
 	holds     int       // HoldAutojump count
 	idle      []func()  // CallWhenIdle waiters
+	idleHook  func()    // SetIdleHook
 
 	slow        time.Duration
 	logger      *slog.Logger

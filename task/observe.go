@@ -1,0 +1,70 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// instrumentTransition is the single place every state change passes.
+func (r *runner) instrumentTransition(t *Task, from, to State) {}
+
+func (r *runner) watchStart(t *Task) {
+	if r.cfg.slowTask > 0 {
+		r.stepStart = r.loop.Now()
+	}
+}
+
+// watchEnd is the slow-task watchdog: a task that ran this long without a
+// checkpoint held up every other task and all I/O.
+func (r *runner) watchEnd(t *Task) {
+	if r.cfg.slowTask <= 0 {
+		return
+	}
+	if d := r.loop.Now().Sub(r.stepStart); d > r.cfg.slowTask {
+		r.cfg.logger.Warn("task: ran without reaching a checkpoint for too long",
+			slog.String("task", t.name), slog.Duration("duration", d),
+			slog.Duration("threshold", r.cfg.slowTask))
+	}
+}
+
+// Dump writes the task tree: every live task, indented under the task
+// whose nursery it belongs to, with its state and what it waits on.
+func Dump(ctx context.Context, w io.Writer) {
+	c, _ := ctx.Value(ctxKey{}).(*scopeCtx)
+	if c == nil {
+		panic("task: Dump needs a ctx from task.Run, a nursery or a scope")
+	}
+	c.t.r.dump(w)
+}
+
+func (r *runner) dump(w io.Writer) {
+	children := map[*Task][]*Task{}
+	var roots []*Task
+	for t := r.all; t != nil; t = t.nextLive {
+		if t.nursery == nil {
+			roots = append(roots, t)
+		} else {
+			children[t.nursery.owner] = append(children[t.nursery.owner], t)
+		}
+	}
+	var walk func(t *Task, depth int)
+	walk = func(t *Task, depth int) {
+		fmt.Fprintf(w, "%*s- %s [%s", 2*depth, "", t.name, t.state)
+		if t.wait != nil && !t.wait.done {
+			fmt.Fprintf(w, ": %s", t.wait.what)
+		}
+		fmt.Fprintln(w, "]")
+		kids := children[t]
+		for i := len(kids) - 1; i >= 0; i-- {
+			walk(kids[i], depth+1)
+		}
+	}
+	for i := len(roots) - 1; i >= 0; i-- {
+		walk(roots[i], 0)
+	}
+}
+
+var _ = time.Second

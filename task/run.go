@@ -1,0 +1,223 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/f04742a6/reactor/loop"
+)
+
+// Clock is the loop's clock interface; MockClock implements it, with
+// autojump (loop.Autojumper).
+type Clock = loop.Clock
+
+// MockClock is a clock for tests: time moves only by Jump or, with
+// SetAutojump, by itself when every task is blocked.
+type MockClock = loop.MockClock
+
+// NewMockClock returns a stopped mock clock reading start.
+func NewMockClock(start time.Time) *MockClock { return loop.NewMockClock(start) }
+
+// Option configures Run.
+type Option func(*config)
+
+type config struct {
+	loopOpts []loop.Option
+	slowTask time.Duration
+	logger   *slog.Logger
+}
+
+// WithClock runs the loop on c (e.g. a *MockClock).
+func WithClock(c Clock) Option {
+	return func(cfg *config) { cfg.loopOpts = append(cfg.loopOpts, loop.WithClock(c)) }
+}
+
+// WithSeed shuffles each batch of runnable tasks reproducibly with seed,
+// to flush out hidden ordering assumptions. Without it batches are FIFO.
+func WithSeed(seed int64) Option {
+	return func(cfg *config) { cfg.loopOpts = append(cfg.loopOpts, loop.WithSeed(seed)) }
+}
+
+// WithSlowTask sets the watchdog threshold (default 100ms; 0 turns it
+// off): a task that runs longer without reaching a checkpoint is reported.
+func WithSlowTask(d time.Duration) Option { return func(cfg *config) { cfg.slowTask = d } }
+
+// WithLogger sets where the watchdogs report (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger = l } }
+
+// runner is the state of one Run.
+type runner struct {
+	loop      *loop.Loop
+	cfg       config
+	current   *Task
+	coros     []*coro
+	live      int
+	all       *Task  // live tasks, linked through prevLive/nextLive
+	top       *Scope // above main: cancelled by SIGINT and deadlock
+	main      *Task
+	stats     Stats
+	idleWait  []*waiter // WaitAllTasksBlocked
+	failure   error     // ErrDeadlock or ErrInterrupted, set by the runner
+	torn      bool
+	fdWait    map[fdKey]*waiter
+	stepStart time.Time
+}
+
+// Stats are the runner's counters.
+type Stats struct {
+	Tasks      uint64 // tasks started
+	Switches   uint64 // task resumptions
+	Coroutines uint64 // coroutine goroutines created (pooled: far fewer than Tasks)
+	Loop       loop.Stats
+}
+
+// Run runs main as the first task on a new loop and returns when main and
+// every task it started have finished and every coroutine goroutine has
+// exited. It returns main's error as main returned it, or an error
+// matching ErrDeadlock (with the task tree) if every task blocked with
+// nothing left to wake one. A panic in main re-panics out of Run as a
+// *PanicError.
+func Run(main func(ctx context.Context) error, opts ...Option) error {
+	cfg := config{slowTask: 100 * time.Millisecond}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger), loop.WithSlowCallback(0))...)
+	if err != nil {
+		return fmt.Errorf("task: Run: %w", err)
+	}
+	r := &runner{loop: l, cfg: cfg}
+	r.top = r.open(nil, nil, context.Background())
+	r.main = r.spawn(main, r.top, r.top.ctx, funcName(main), nil)
+	r.watchIdle()
+	stopSignals := r.catchInterrupt()
+	runErr := l.Run()
+	stopSignals()
+	r.teardown()
+	l.Close()
+	if runErr != nil {
+		return fmt.Errorf("task: Run: %w", runErr)
+	}
+	if p := r.main.panicked; p != nil {
+		panic(p)
+	}
+	if r.failure != nil {
+		return errors.Join(r.failure, r.main.result)
+	}
+	return r.main.result
+}
+
+// spawn creates a task running fn under parent and schedules it.
+func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parentCtx context.Context, name string, n *Nursery) *Task {
+	t := &Task{r: r, name: name, body: fn, nursery: n, budget: fairnessBudget}
+	t.stepFn = t.step
+	t.root = r.open(t, parent, parentCtx)
+	t.root.enterTask(t)
+	t.ctx = t.root.ctx
+	t.coro = r.getCoro()
+	t.coro.job = t
+	r.live++
+	r.stats.Tasks++
+	t.nextLive = r.all
+	if r.all != nil {
+		r.all.prevLive = t
+	}
+	r.all = t
+	r.schedule(t)
+	return t
+}
+
+// finish runs on the loop once t's body returned.
+func (r *runner) finish(t *Task) {
+	r.coros = append(r.coros, t.coro)
+	t.coro = nil
+	r.live--
+	if t.prevLive != nil {
+		t.prevLive.nextLive = t.nextLive
+	} else {
+		r.all = t.nextLive
+	}
+	if t.nextLive != nil {
+		t.nextLive.prevLive = t.prevLive
+	}
+	for _, fn := range t.done {
+		fn()
+	}
+	t.done = nil
+	if r.live == 0 {
+		r.loop.Stop()
+	}
+}
+
+// teardown stops every pooled coroutine (their goroutines exit) and, if
+// Run is ending with tasks still parked (a deadlock nothing could
+// resolve), unwinds them.
+func (r *runner) teardown() {
+	r.torn = true
+	for t := r.all; t != nil; {
+		next := t.nextLive
+		if t.coro != nil {
+			c := t.coro
+			r.current = t
+			c.stop() // the parked yield returns false: the body unwinds
+			r.current = nil
+			r.live--
+		}
+		t = next
+	}
+	for _, c := range r.coros {
+		c.stop()
+	}
+	r.coros = nil
+}
+
+// watchIdle makes idle the loop's idle hook.
+func (r *runner) watchIdle() { r.loop.SetIdleHook(r.idle) }
+
+// idle runs when no task is runnable, no callback is queued, no I/O is
+// ready and no thread worker or Token holds the loop. WaitAllTasksBlocked
+// waiters are woken first; otherwise, if nothing at all can wake a task
+// (no timer, no watched fd), the run is deadlocked.
+func (r *runner) idle() {
+	if len(r.idleWait) > 0 {
+		for _, w := range r.idleWait {
+			r.wake(w, nil)
+		}
+		r.idleWait = r.idleWait[:0]
+		return
+	}
+	if r.live == 0 {
+		return
+	}
+	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 {
+		return
+	}
+	if r.failure == nil || !errors.Is(r.failure, ErrDeadlock) {
+		// First, cancel everything, shields included, so tasks unwind and
+		// their cleanup runs.
+		var b strings.Builder
+		r.dump(&b)
+		r.failure = fmt.Errorf("task: %w\n%s", ErrDeadlock, b.String())
+		r.cancelAll(reasonDeadlock)
+		return
+	}
+	// Still stuck (waits that cannot be aborted): give up on them.
+	r.loop.Stop()
+}
+
+// cancelAll cancels every scope of every live task, ignoring shields.
+func (r *runner) cancelAll(why reason) {
+	r.top.cancel(why, "")
+	for t := r.all; t != nil; t = t.nextLive {
+		for s := t.scope; s != nil && s.owner == t; s = s.parent {
+			s.cancel(why, "")
+		}
+	}
+}

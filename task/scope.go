@@ -1,0 +1,336 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/f04742a6/reactor/loop"
+)
+
+// Outcome says why a scope ended.
+type Outcome int
+
+const (
+	// OutcomeCompleted: the body returned and the scope caught nothing (even
+	// if Cancel was called after the body's last checkpoint).
+	OutcomeCompleted Outcome = iota
+	// OutcomeDeadline: the scope caught the cancellation its deadline caused.
+	OutcomeDeadline
+	// OutcomeCancelled: the scope caught the cancellation an explicit
+	// Cancel (or a failing child, for a nursery) caused.
+	OutcomeCancelled
+	// OutcomeParentCancelled: an enclosing scope's cancellation passed
+	// through this scope.
+	OutcomeParentCancelled
+)
+
+func (o Outcome) String() string {
+	return [...]string{"completed", "deadline", "cancelled", "parent cancelled"}[o]
+}
+
+type reason uint8
+
+const (
+	reasonNone reason = iota
+	reasonExplicit
+	reasonDeadline
+	reasonChildFailed
+	reasonServices // a nursery's service tasks, once the rest is done
+	reasonInterrupt
+	reasonDeadlock
+)
+
+type scopeState uint8
+
+const (
+	scopeActive scopeState = iota
+	scopeExited
+)
+
+// Scope is a cancel scope. Cancellation is a state: once a scope is
+// cancelled, every blocking call made inside it fails, every time, until
+// the scope is left (see the package documentation).
+type Scope struct {
+	r      *runner
+	parent *Scope
+	owner  *Task // the task that opened it (for a task's root scope: that task)
+	ctx    *scopeCtx
+	state  scopeState
+
+	cancelCalled bool
+	why          reason
+	whyText      string
+	shield       bool
+	deadline     time.Time
+	hasDeadline  bool
+	timer        loop.Handle
+	caught       bool
+	outcome      Outcome
+	done         chan struct{}
+	doneClosed   bool
+	nursery      *Nursery // the nursery whose scope this is, if any
+
+	// the scope tree (intrusive lists: opening a scope allocates nothing
+	// but the scope)
+	firstChild, prevSib, nextSib *Scope
+	tasks                        *Task // tasks whose innermost scope this is
+}
+
+// open makes a new scope under parent, owned by t, with ctx parentCtx.
+func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope {
+	s := &Scope{r: r, parent: parent, owner: t}
+	s.ctx = &scopeCtx{parent: parentCtx, s: s, t: t}
+	if parent != nil {
+		s.nextSib = parent.firstChild
+		if parent.firstChild != nil {
+			parent.firstChild.prevSib = s
+		}
+		parent.firstChild = s
+	}
+	return s
+}
+
+// enterTask makes s t's innermost scope.
+func (s *Scope) enterTask(t *Task) {
+	if t.scope != nil {
+		t.scope.removeTask(t)
+	}
+	t.scope = s
+	t.nextInScope = s.tasks
+	if s.tasks != nil {
+		s.tasks.prevInScope = t
+	}
+	s.tasks = t
+}
+
+func (s *Scope) removeTask(t *Task) {
+	if t.prevInScope != nil {
+		t.prevInScope.nextInScope = t.nextInScope
+	} else {
+		s.tasks = t.nextInScope
+	}
+	if t.nextInScope != nil {
+		t.nextInScope.prevInScope = t.prevInScope
+	}
+	t.prevInScope, t.nextInScope = nil, nil
+}
+
+// exit closes the scope and applies the catch rule to err: the
+// cancellation this scope caused is removed (caught), everything else
+// passes through.
+func (s *Scope) exit(err error) error {
+	if s.state == scopeExited {
+		panic("task: internal error: scope exited twice")
+	}
+	s.state = scopeExited
+	s.timer.Cancel()
+	if p := s.parent; p != nil {
+		if s.prevSib != nil {
+			s.prevSib.nextSib = s.nextSib
+		} else {
+			p.firstChild = s.nextSib
+		}
+		if s.nextSib != nil {
+			s.nextSib.prevSib = s.prevSib
+		}
+	}
+	if t := s.owner; t != nil && t.scope == s {
+		s.removeTask(t)
+		t.scope = nil
+		if s.parent != nil && s != t.root {
+			s.parent.enterTask(t)
+		}
+	}
+	err, caught := filterCancel(err, s)
+	s.caught = caught
+	switch {
+	case caught && s.why == reasonDeadline:
+		s.outcome = OutcomeDeadline
+	case caught:
+		s.outcome = OutcomeCancelled
+	case hasCancel(err):
+		s.outcome = OutcomeParentCancelled
+	default:
+		s.outcome = OutcomeCompleted
+	}
+	return err
+}
+
+// filterCancel removes from err the cancellations that originate in s.
+func filterCancel(err error, s *Scope) (error, bool) {
+	if err == nil {
+		return nil, false
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var kept []error
+		caught := false
+		for _, e := range j.Unwrap() {
+			e, c := filterCancel(e, s)
+			caught = caught || c
+			if e != nil {
+				kept = append(kept, e)
+			}
+		}
+		if !caught {
+			return err, false
+		}
+		return errors.Join(kept...), true
+	}
+	var ce *cancelError
+	if errors.As(err, &ce) && ce.origin == s {
+		return nil, true
+	}
+	return err, false
+}
+
+func hasCancel(err error) bool {
+	var ce *cancelError
+	return errors.As(err, &ce) || errors.Is(err, ErrCancelled)
+}
+
+// origin returns the scope a cancellation seen from s comes from: the
+// outermost cancelled scope reachable without crossing a shield, or nil.
+func (s *Scope) origin() *Scope {
+	var o *Scope
+	for x := s; x != nil; x = x.parent {
+		if x.cancelCalled {
+			o = x
+		}
+		if x.shield {
+			break
+		}
+	}
+	return o
+}
+
+// Cancel cancels the scope. It is idempotent, not a checkpoint, and takes
+// effect at once: tasks blocked inside the scope are woken with a
+// cancellation error before Cancel returns. Cancelling a scope that has
+// already exited does nothing.
+func (s *Scope) Cancel() { s.cancel(reasonExplicit, "") }
+
+func (s *Scope) cancel(why reason, text string) {
+	if s.cancelCalled {
+		return
+	}
+	s.cancelCalled, s.why, s.whyText = true, why, text
+	if s.state == scopeExited {
+		return
+	}
+	s.propagate()
+}
+
+// propagate wakes every blocked task that s's cancellation reaches:
+// tasks of s and of its descendants, except below a shield. It walks the
+// tree with an explicit stack, so depth costs no Go stack (Trio's test
+// nests 5000 scopes).
+func (s *Scope) propagate() {
+	stack := []*Scope{s}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x.origin() == nil {
+			continue
+		}
+		x.closeDone()
+		for t := x.tasks; t != nil; t = t.nextInScope {
+			if t.state == StateBlocked {
+				if err := t.cancelErr("blocked call"); err != nil {
+					s.r.abortWait(t, err)
+				}
+			}
+		}
+		for c := x.firstChild; c != nil; c = c.nextSib {
+			if !c.shield || c.cancelCalled {
+				stack = append(stack, c)
+			}
+		}
+	}
+}
+
+func (s *Scope) closeDone() {
+	if s.done != nil && !s.doneClosed {
+		close(s.done)
+	}
+	s.doneClosed = true
+}
+
+// CancelCalled reports whether Cancel was called or the deadline passed.
+func (s *Scope) CancelCalled() bool { return s.cancelCalled }
+
+// CancelledCaught reports whether the scope caught a cancellation it
+// caused itself.
+func (s *Scope) CancelledCaught() bool { return s.caught }
+
+// Outcome says why the scope ended; it is OutcomeCompleted until then.
+func (s *Scope) Outcome() Outcome { return s.outcome }
+
+// Shielded reports whether the scope is shielded.
+func (s *Scope) Shielded() bool { return s.shield }
+
+// SetShield shields the scope from enclosing scopes' cancellation, or
+// removes the shield. Removing it exposes a pending outer cancellation at
+// once: a task blocked inside is woken.
+func (s *Scope) SetShield(on bool) {
+	if s.shield == on {
+		return
+	}
+	s.shield = on
+	if !on && s.state == scopeActive && s.origin() != nil {
+		s.propagate()
+	}
+}
+
+// Deadline returns the scope's own deadline, if it has one.
+func (s *Scope) Deadline() (time.Time, bool) { return s.deadline, s.hasDeadline }
+
+// SetDeadline sets or moves the scope's deadline, effective at once: a
+// deadline already past cancels the scope now. A cancelled scope stays
+// cancelled if the deadline moves later. It does nothing after the scope
+// exited.
+func (s *Scope) SetDeadline(t time.Time) {
+	if s.state == scopeExited {
+		return
+	}
+	s.deadline, s.hasDeadline = t, true
+	s.timer.Cancel() // one timer per scope, moved with the deadline
+	if s.cancelCalled {
+		return
+	}
+	if !t.After(s.r.loop.Now()) {
+		s.cancel(reasonDeadline, "")
+		return
+	}
+	s.timer = s.r.loop.CallAt(t, s.deadlineFired)
+}
+
+func (s *Scope) deadlineFired() { s.cancel(reasonDeadline, "") }
+
+func (s *Scope) reasonText() string {
+	var what string
+	switch s.why {
+	case reasonExplicit:
+		what = "scope cancelled"
+	case reasonDeadline:
+		what = "deadline passed"
+	case reasonChildFailed:
+		what = "a sibling task failed"
+	case reasonServices:
+		what = "service task stopped: its nursery is done"
+	case reasonInterrupt:
+		what = "interrupted (SIGINT)"
+	case reasonDeadlock:
+		what = "cancelled to end a deadlock"
+	default:
+		what = "cancelled"
+	}
+	if s.whyText != "" {
+		what += " (" + s.whyText + ")"
+	}
+	if s.owner != nil {
+		what += fmt.Sprintf(" in task %q", s.owner.name)
+	}
+	return what
+}

@@ -1,0 +1,220 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"reflect"
+	"runtime"
+	"strings"
+)
+
+// State is a task's lifecycle state. Only the loop changes it.
+type State uint8
+
+const (
+	StateNew      State = iota // created, not yet scheduled
+	StateRunnable              // scheduled to run in a coming batch
+	StateRunning               // its body is executing
+	StateBlocked               // parked on a wait
+	StateDone                  // finished: see its result
+)
+
+func (s State) String() string {
+	return [...]string{"new", "runnable", "running", "blocked", "done"}[s]
+}
+
+// legal lists the allowed transitions; anything else is an internal bug.
+var legal = [...][]State{
+	StateNew:      {StateRunnable},
+	StateRunnable: {StateRunning},
+	StateRunning:  {StateRunnable, StateBlocked, StateDone},
+	StateBlocked:  {StateRunnable, StateDone}, // Done: unwound by Run's teardown
+}
+
+// Task is one coroutine on the loop.
+type Task struct {
+	r        *runner
+	name     string
+	state    State
+	body     func(ctx context.Context) error
+	ctx      *scopeCtx // the body's ctx
+	scope    *Scope    // innermost active scope
+	root     *Scope    // the task's own scope
+	nursery  *Nursery  // the nursery it belongs to (nil for main)
+	coro     *coro
+	wait     *waiter // the wait it is parked on
+	result   error
+	panicked *PanicError
+	budget   int      // immediate completions left before a forced yield
+	stepFn   func()   // t.step, allocated once
+	done     []func() // called when the task is done (handles, Start)
+	service  bool
+	// cancelledCalls counts blocking calls in a row that failed with
+	// cancellation: a loop that ignores ErrCancelled is reported.
+	cancelledCalls int
+
+	// links in the innermost scope's task list, and in the runner's list
+	// of live tasks
+	prevInScope, nextInScope *Task
+	prevLive, nextLive       *Task
+}
+
+// Name returns the task's name.
+func (t *Task) Name() string { return t.name }
+
+// State returns the task's state.
+func (t *Task) State() State { return t.state }
+
+func (t *Task) transition(to State) {
+	for _, ok := range legal[t.state] {
+		if ok == to {
+			t.r.instrumentTransition(t, t.state, to)
+			t.state = to
+			return
+		}
+	}
+	panic(fmt.Sprintf("task: internal error: task %q cannot go from %v to %v", t.name, t.state, to))
+}
+
+// coro is a pooled coroutine: a goroutine made by iter.Pull that runs task
+// bodies one after another. Resuming it and having it yield back are the
+// runtime's direct coroutine switches, not scheduler hand-offs.
+type coro struct {
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	job   *Task
+}
+
+// teardown unwinds a task whose coroutine is stopped while it is parked;
+// it happens only when Run gives up on tasks that can never be woken.
+type teardown struct{}
+
+func (r *runner) newCoro() *coro {
+	c := &coro{}
+	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
+		c.yield = yield
+		for c.job != nil {
+			r.runBody(c.job)
+			c.job = nil
+			if !yield(struct{}{}) {
+				return
+			}
+		}
+	})
+	return c
+}
+
+func (r *runner) getCoro() *coro {
+	if n := len(r.coros); n > 0 {
+		c := r.coros[n-1]
+		r.coros = r.coros[:n-1]
+		return c
+	}
+	r.stats.Coroutines++
+	return r.newCoro()
+}
+
+// runBody runs on the coroutine's goroutine.
+func (r *runner) runBody(t *Task) {
+	defer func() {
+		if v := recover(); v != nil {
+			if _, ok := v.(teardown); ok {
+				t.result = fmt.Errorf("task %q: %w", t.name, ErrDeadlock)
+			} else {
+				t.panicked = newPanicError(v, t.name)
+			}
+		}
+		t.result = t.root.exit(t.result)
+		t.transition(StateDone)
+	}()
+	t.result = t.body(t.ctx)
+}
+
+// step resumes t until it parks, yields or finishes. It is t's loop
+// callback.
+func (t *Task) step() {
+	r := t.r
+	t.transition(StateRunning)
+	r.current = t
+	r.stats.Switches++
+	r.watchStart(t)
+	t.coro.next()
+	r.watchEnd(t)
+	r.current = nil
+	if t.state == StateDone {
+		r.finish(t)
+	}
+}
+
+// schedule makes a new or woken task runnable.
+func (r *runner) schedule(t *Task) {
+	t.transition(StateRunnable)
+	r.loop.CallSoon(t.stepFn)
+}
+
+// yield switches from the running task back to the loop, which resumes
+// it when its wait completes or its next batch comes.
+func (t *Task) yield() {
+	if !t.coro.yield(struct{}{}) {
+		panic(teardown{})
+	}
+}
+
+// waiter is one parked wait. Exactly one of completion and abort happens:
+// whichever comes first sets done.
+type waiter struct {
+	t     *Task
+	what  string      // for Dump: what the task waits on
+	abort func() bool // undoes the wait; false: cannot abort now
+	done  bool
+	err   error
+	value any
+}
+
+// park blocks the running task on w until wake is called for it.
+func (r *runner) park(t *Task, w *waiter) error {
+	w.t = t
+	t.wait = w
+	t.transition(StateBlocked)
+	t.yield()
+	t.wait = nil
+	return w.err
+}
+
+// wake completes a parked wait; it reports false if the wait had already
+// been completed or aborted.
+func (r *runner) wake(w *waiter, err error) bool {
+	if w.done {
+		return false
+	}
+	w.done, w.err = true, err
+	r.schedule(w.t)
+	return true
+}
+
+// abortWait tries to abort t's wait with err; it reports whether it did.
+func (r *runner) abortWait(t *Task, err error) bool {
+	w := t.wait
+	if w == nil || w.done || t.state != StateBlocked {
+		return false
+	}
+	if w.abort != nil && !w.abort() {
+		return false
+	}
+	return r.wake(w, err)
+}
+
+// funcName names a task after its function: "pkg.Func" or "pkg.Func.func1".
+func funcName(fn any) string {
+	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+	if f == nil {
+		return "task"
+	}
+	name := f.Name()
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}

@@ -1,0 +1,77 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// WithScope runs fn inside a new cancel scope, which fn can cancel, shield
+// or give a deadline. When fn returns, the scope catches the cancellation
+// it caused itself (its error becomes nil); any other error, including a
+// cancellation caused by an enclosing scope, passes through.
+func WithScope(ctx context.Context, fn func(ctx context.Context, s *Scope) error) error {
+	_, err := runScope(ctx, "WithScope", nil, fn)
+	return err
+}
+
+// runScope opens a scope in the running task, lets setup configure it,
+// runs fn and closes the scope, also when fn panics.
+func runScope(ctx context.Context, op string, setup func(*Scope), fn func(context.Context, *Scope) error) (s *Scope, err error) {
+	t, _ := current(ctx, op)
+	s = t.r.open(t, t.scope, ctx)
+	s.enterTask(t)
+	if setup != nil {
+		setup(s)
+	}
+	exited := false
+	defer func() {
+		if !exited {
+			s.exit(nil) // fn panicked: leave the scope tree consistent
+		}
+	}()
+	err = fn(s.ctx, s)
+	exited = true
+	return s, s.exit(err)
+}
+
+// MoveOnAfter runs fn with a deadline d from now; see MoveOnAt. A negative
+// d is a deadline already past, as with context.WithTimeout.
+func MoveOnAfter(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) (timedOut bool, err error) {
+	return MoveOnAt(ctx, Now(ctx).Add(d), fn)
+}
+
+// MoveOnAt runs fn in a scope with deadline t. When the deadline passes,
+// fn's blocking calls fail with cancellation, and MoveOnAt returns
+// timedOut true and fn's other errors (nil if it had none).
+func MoveOnAt(ctx context.Context, t time.Time, fn func(ctx context.Context) error) (timedOut bool, err error) {
+	s, err := runScope(ctx, "MoveOnAt", func(s *Scope) { s.SetDeadline(t) },
+		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
+	return s.outcome == OutcomeDeadline, err
+}
+
+// FailAfter runs fn with a deadline d from now; see FailAt.
+func FailAfter(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
+	return FailAt(ctx, Now(ctx).Add(d), fn)
+}
+
+// FailAt runs fn in a scope with deadline t. If the deadline passes, it
+// returns an error matching ErrTimeout and context.DeadlineExceeded (not
+// ErrCancelled: a timeout is a failure), joined with fn's other errors.
+func FailAt(ctx context.Context, t time.Time, fn func(ctx context.Context) error) error {
+	s, err := runScope(ctx, "FailAt", func(s *Scope) { s.SetDeadline(t) },
+		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
+	if s.outcome == OutcomeDeadline {
+		return errors.Join(&timeoutError{deadline: t.Format(time.RFC3339Nano)}, err)
+	}
+	return err
+}
+
+// Shield runs fn in a shielded scope: cancellation of enclosing scopes
+// does not reach it (its own deadline, e.g. from a MoveOnAfter inside,
+// still does). It is the way to do graceful cleanup in a cancelled task.
+func Shield(ctx context.Context, fn func(ctx context.Context) error) error {
+	_, err := runScope(ctx, "Shield", func(s *Scope) { s.shield = true },
+		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
+	return err
+}
