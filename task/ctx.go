@@ -85,8 +85,30 @@ func current(ctx context.Context, op string) (*Task, *scopeCtx) {
 // cancelErr returns the cancellation error for a blocking call op, or nil
 // if the task is not effectively cancelled.
 func (t *Task) cancelErr(op string) error {
+	t.scope.expireDeadlines()
 	if o := t.scope.origin(); o != nil {
 		return &cancelError{origin: o, op: op}
 	}
 	return nil
+}
+
+// expireDeadlines cancels every scope on the unshielded chain whose
+// deadline has passed, even if its timer has not fired yet: a deadline
+// is checked before a task resumes, not after the callbacks already
+// queued (Trio checks deadlines on every scheduler pass).
+func (s *Scope) expireDeadlines() {
+	var now time.Time
+	for x := s; x != nil; x = x.parent {
+		if x.hasDeadline && !x.cancelCalled {
+			if now.IsZero() {
+				now = s.r.loop.Now()
+			}
+			if !x.deadline.After(now) {
+				x.cancel(reasonDeadline, "")
+			}
+		}
+		if x.shield {
+			break
+		}
+	}
 }
