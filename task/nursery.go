@@ -89,7 +89,7 @@ func (n *Nursery) runBody(body func(ctx context.Context, n *Nursery) error) (err
 // reports one cancellation, not one per child.
 func (n *Nursery) fail(err error, who string) {
 	var ce *cancelError
-	if errors.As(err, &ce) {
+	if isOnlyCancel(err) && errors.As(err, &ce) {
 		for _, e := range n.errs {
 			var prev *cancelError
 			if errors.As(e, &prev) && prev.origin == ce.origin {
