@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/f04742a6/reactor/loop"
@@ -65,6 +66,8 @@ type runner struct {
 	torn      bool
 	fdWait    map[fdKey]*waiter
 	stepStart time.Time
+	threads   threadLimiter
+	workers   sync.WaitGroup // ToThread goroutines
 }
 
 // Stats are the runner's counters.
@@ -100,6 +103,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	stopSignals := r.catchInterrupt()
 	runErr := l.Run()
 	stopSignals()
+	r.workers.Wait() // abandoned workers: their ctx is cancelled
 	r.teardown()
 	l.Close()
 	if runErr != nil {
