@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/f04742a6/reactor/task"
+)
+
+func runTask(b *testing.B, main func(ctx context.Context) error) {
+	b.Helper()
+	if err := task.Run(main, task.WithLogger(slog.New(slog.DiscardHandler))); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCheckpoint: one task yielding to the scheduler and being
+// resumed (a coroutine switch each way), against runtime.Gosched.
+func BenchmarkCheckpoint(b *testing.B) {
+	b.Run("reactor", func(b *testing.B) {
+		runTask(b, func(ctx context.Context) error {
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := task.Checkpoint(ctx); err != nil {
+					return err
+				}
+			}
+			b.StopTimer()
+			return nil
+		})
+	})
+	b.Run("go", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			runtime.Gosched()
+		}
+	})
+}
+
+// BenchmarkSpawnJoin: start and join 10k empty tasks in a nursery, against
+// 10k goroutines and a sync.WaitGroup. One operation is one task.
+func BenchmarkSpawnJoin(b *testing.B) {
+	const batch = 10_000
+	empty := func(context.Context) error { return nil }
+	b.Run("reactor", func(b *testing.B) {
+		runTask(b, func(ctx context.Context) error {
+			b.ReportAllocs()
+			b.ResetTimer()
+			for left := b.N; left > 0; left -= batch {
+				err := task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+					for range min(batch, left) {
+						n.Go(empty)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			b.StopTimer()
+			return nil
+		})
+	})
+	b.Run("go", func(b *testing.B) {
+		b.ReportAllocs()
+		for left := b.N; left > 0; left -= batch {
+			var wg sync.WaitGroup
+			for range min(batch, left) {
+				wg.Add(1)
+				go func() { wg.Done() }()
+			}
+			wg.Wait()
+		}
+	})
+}
+
+// BenchmarkSleepMany: 10k tasks each sleeping a random 0-1ms on the real
+// clock, against 10k goroutines with time.Sleep. One operation is one
+// sleeper; the time includes waiting for the longest sleep.
+func BenchmarkSleepMany(b *testing.B) {
+	const batch = 10_000
+	r := rand.New(rand.NewPCG(1, 2))
+	delays := make([]time.Duration, batch)
+	for i := range delays {
+		delays[i] = time.Duration(r.IntN(int(time.Millisecond)))
+	}
+	b.Run("reactor", func(b *testing.B) {
+		runTask(b, func(ctx context.Context) error {
+			b.ReportAllocs()
+			b.ResetTimer()
+			for left := b.N; left > 0; left -= batch {
+				err := task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+					for i := range min(batch, left) {
+						d := delays[i]
+						n.Go(func(ctx context.Context) error { return task.Sleep(ctx, d) })
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			b.StopTimer()
+			return nil
+		})
+	})
+	b.Run("go", func(b *testing.B) {
+		b.ReportAllocs()
+		for left := b.N; left > 0; left -= batch {
+			var wg sync.WaitGroup
+			for i := range min(batch, left) {
+				wg.Add(1)
+				go func() { time.Sleep(delays[i]); wg.Done() }()
+			}
+			wg.Wait()
+		}
+	})
+}
+
+// BenchmarkScopeEnterExit: a MoveOnAfter around a no-op, against
+// context.WithTimeout and its cancel.
+func BenchmarkScopeEnterExit(b *testing.B) {
+	noopBody := func(context.Context) error { return nil }
+	b.Run("reactor", func(b *testing.B) {
+		runTask(b, func(ctx context.Context) error {
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := task.MoveOnAfter(ctx, time.Minute, noopBody); err != nil {
+					return err
+				}
+			}
+			b.StopTimer()
+			return nil
+		})
+	})
+	b.Run("go", func(b *testing.B) {
+		b.ReportAllocs()
+		ctx := context.Background()
+		for range b.N {
+			c, cancel := context.WithTimeout(ctx, time.Minute)
+			_ = noopBody(c)
+			cancel()
+		}
+	})
+}
