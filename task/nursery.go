@@ -140,15 +140,19 @@ func (n *Nursery) start(fn func(ctx context.Context) error, service bool, opts [
 	if n.closed {
 		panic("task: Nursery.Go after the nursery closed; start tasks while its WithNursery body or a child still runs, or open a new nursery")
 	}
-	cfg := spawnConfig{service: service}
-	for _, o := range opts {
-		o(&cfg)
+	name := ""
+	if len(opts) > 0 { // the config escapes: allocate it only when used
+		cfg := spawnConfig{}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		name = cfg.name
 	}
-	if cfg.name == "" {
-		cfg.name = funcName(fn)
+	if name == "" {
+		name = funcName(fn)
 	}
-	t := n.r.spawn(fn, n.scope, n.scope.ctx, cfg.name, n)
-	n.adopt(t, cfg.service)
+	t := n.r.spawn(fn, n.scope, n.scope.ctx, name, n)
+	n.adopt(t, service)
 	return t
 }
 
@@ -163,7 +167,6 @@ func (n *Nursery) adopt(t *Task, service bool) {
 	} else {
 		n.children++
 	}
-	t.done = append(t.done, func() { n.childDone(t) })
 }
 
 func (n *Nursery) childDone(t *Task) {

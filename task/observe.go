@@ -13,7 +13,11 @@ func (r *runner) instrumentTransition(t *Task, from, to State) {}
 
 func (r *runner) watchStart(t *Task) {
 	if r.cfg.slowTask > 0 {
-		r.stepStart = r.loop.Now()
+		if r.realClock {
+			r.stepStart = time.Now()
+		} else {
+			r.stepStart = r.loop.Now()
+		}
 	}
 }
 
@@ -23,7 +27,13 @@ func (r *runner) watchEnd(t *Task) {
 	if r.cfg.slowTask <= 0 {
 		return
 	}
-	if d := r.loop.Now().Sub(r.stepStart); d > r.cfg.slowTask {
+	var d time.Duration
+	if r.realClock {
+		d = time.Since(r.stepStart) // monotonic only: one clock read
+	} else {
+		d = r.loop.Now().Sub(r.stepStart)
+	}
+	if d > r.cfg.slowTask {
 		r.cfg.logger.Warn("task: ran without reaching a checkpoint for too long",
 			slog.String("task", t.name), slog.Duration("duration", d),
 			slog.Duration("threshold", r.cfg.slowTask))
@@ -66,5 +76,3 @@ func (r *runner) dump(w io.Writer) {
 		walk(roots[i], 0)
 	}
 }
-
-var _ = time.Second

@@ -66,6 +66,7 @@ type runner struct {
 	torn      bool
 	fdWait    map[fdKey]*waiter
 	stepStart time.Time
+	realClock bool
 	threads   threadLimiter
 	workers   sync.WaitGroup // ToThread goroutines
 }
@@ -97,6 +98,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 		return fmt.Errorf("task: Run: %w", err)
 	}
 	r := &runner{loop: l, cfg: cfg}
+	_, r.realClock = l.Clock().(loop.RealClock)
 	r.top = r.open(nil, nil, context.Background())
 	r.main = r.spawn(main, r.top, r.top.ctx, funcName(main), nil)
 	r.watchIdle()
@@ -122,7 +124,8 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parentCtx context.Context, name string, n *Nursery) *Task {
 	t := &Task{r: r, name: name, body: fn, nursery: n, budget: fairnessBudget}
 	t.stepFn = t.step
-	t.root = r.open(t, parent, parentCtx)
+	t.root = &t.rootScope
+	r.init(t.root, &t.rootCtx, t, parent, parentCtx)
 	t.root.enterTask(t)
 	t.ctx = t.root.ctx
 	t.coro = r.getCoro()
@@ -150,6 +153,9 @@ func (r *runner) finish(t *Task) {
 	}
 	if t.nextLive != nil {
 		t.nextLive.prevLive = t.prevLive
+	}
+	if t.nursery != nil {
+		t.nursery.childDone(t)
 	}
 	for _, fn := range t.done {
 		fn()

@@ -80,8 +80,19 @@ type Scope struct {
 
 // open makes a new scope under parent, owned by t, with ctx parentCtx.
 func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope {
-	s := &Scope{r: r, parent: parent, owner: t}
-	s.ctx = &scopeCtx{parent: parentCtx, s: s, t: t}
+	sc := &struct {
+		Scope
+		scopeCtx
+	}{} // one allocation for both
+	r.init(&sc.Scope, &sc.scopeCtx, t, parent, parentCtx)
+	return &sc.Scope
+}
+
+// init sets up a scope and its ctx in place (a task's root scope lives
+// inside the Task: spawning allocates less).
+func (r *runner) init(s *Scope, c *scopeCtx, t *Task, parent *Scope, parentCtx context.Context) {
+	*s = Scope{r: r, parent: parent, owner: t, ctx: c}
+	*c = scopeCtx{parent: parentCtx, s: s, t: t}
 	if parent != nil {
 		s.nextSib = parent.firstChild
 		if parent.firstChild != nil {
@@ -89,7 +100,6 @@ func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope 
 		}
 		parent.firstChild = s
 	}
-	return s
 }
 
 // enterTask makes s t's innermost scope.
@@ -186,6 +196,9 @@ func filterCancel(err error, s *Scope) (error, bool) {
 }
 
 func hasCancel(err error) bool {
+	if err == nil {
+		return false
+	}
 	var ce *cancelError
 	return errors.As(err, &ce) || errors.Is(err, ErrCancelled)
 }

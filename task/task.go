@@ -34,22 +34,24 @@ var legal = [...][]State{
 
 // Task is one coroutine on the loop.
 type Task struct {
-	r        *runner
-	name     string
-	state    State
-	body     func(ctx context.Context) error
-	ctx      *scopeCtx // the body's ctx
-	scope    *Scope    // innermost active scope
-	root     *Scope    // the task's own scope
-	nursery  *Nursery  // the nursery it belongs to (nil for main)
-	coro     *coro
-	wait     *waiter // the wait it is parked on
-	result   error
-	panicked *PanicError
-	budget   int      // immediate completions left before a forced yield
-	stepFn   func()   // t.step, allocated once
-	done     []func() // called when the task is done (handles, Start)
-	service  bool
+	r         *runner
+	name      string
+	state     State
+	body      func(ctx context.Context) error
+	ctx       *scopeCtx // the body's ctx
+	scope     *Scope    // innermost active scope
+	root      *Scope    // the task's own scope: &rootScope
+	rootScope Scope
+	rootCtx   scopeCtx
+	nursery   *Nursery // the nursery it belongs to (nil for main)
+	coro      *coro
+	wait      *waiter // the wait it is parked on
+	result    error
+	panicked  *PanicError
+	budget    int      // immediate completions left before a forced yield
+	stepFn    func()   // t.step, allocated once
+	done      []func() // called when the task is done (handles, Start)
+	service   bool
 	// cancelledCalls counts blocking calls in a row that failed with
 	// cancellation: a loop that ignores ErrCancelled is reported.
 	cancelledCalls int
