@@ -8,9 +8,34 @@ import (
 	"time"
 )
 
-// instrumentTransition is the single place every state change passes.
-func (r *runner) instrumentTransition(t *Task, from, to State) {}
+// Instrument observes every task state transition, on the loop's
+// goroutine; it must not block or call into the task package.
+type Instrument func(t *Task, from, to State)
 
+// WithInstrument adds an instrument to the run.
+func WithInstrument(in Instrument) Option {
+	return func(cfg *config) { cfg.instruments = append(cfg.instruments, in) }
+}
+
+// instrumentTransition is the single place every state change passes.
+func (r *runner) instrumentTransition(t *Task, from, to State) {
+	for _, in := range r.cfg.instruments {
+		in(t, from, to)
+	}
+}
+
+// Statistics returns the run's counters: tasks started, task switches,
+// coroutine goroutines created, and the loop's counters.
+func Statistics(ctx context.Context) Stats {
+	c, _ := ctx.Value(ctxKey{}).(*scopeCtx)
+	if c == nil {
+		panic("task: Statistics needs a ctx from task.Run, a nursery or a scope")
+	}
+	s := c.t.r.stats
+	s.Loop = c.t.r.loop.Stats()
+	s.Live = c.t.r.live
+	return s
+}
 func (r *runner) watchStart(t *Task) {
 	if r.cfg.slowTask > 0 {
 		if r.realClock {

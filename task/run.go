@@ -27,9 +27,10 @@ func NewMockClock(start time.Time) *MockClock { return loop.NewMockClock(start) 
 type Option func(*config)
 
 type config struct {
-	loopOpts []loop.Option
-	slowTask time.Duration
-	logger   *slog.Logger
+	loopOpts    []loop.Option
+	slowTask    time.Duration
+	logger      *slog.Logger
+	instruments []Instrument
 }
 
 // WithClock runs the loop on c (e.g. a *MockClock).
@@ -76,6 +77,7 @@ type Stats struct {
 	Tasks      uint64 // tasks started
 	Switches   uint64 // task resumptions
 	Coroutines uint64 // coroutine goroutines created (pooled: far fewer than Tasks)
+	Live       int    // tasks not yet finished
 	Loop       loop.Stats
 }
 

@@ -107,3 +107,26 @@ func TestFairnessBudget(t *testing.T) {
 		})
 	})
 }
+
+// Every transition is visible to instruments, and only legal ones happen.
+func TestInstrumentSeesTransitions(t *testing.T) {
+	var seen []string
+	in := func(tk *Task, from, to State) {
+		if tk.Name() == "child" {
+			seen = append(seen, from.String()+">"+to.String())
+		}
+	}
+	mustRun(t, func(ctx context.Context) error {
+		err := WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+			n.Go(func(ctx context.Context) error { return Sleep(ctx, time.Second) }, Name("child"))
+			return nil
+		})
+		st := Statistics(ctx)
+		expect(t, st.Tasks == 2 && st.Live == 1 && st.Switches >= 3, "stats %+v", st)
+		return err
+	}, WithInstrument(in))
+	want := "new>runnable runnable>running running>blocked blocked>runnable runnable>running running>done"
+	if got := strings.Join(seen, " "); got != want {
+		t.Fatalf("transitions\n got %s\nwant %s", got, want)
+	}
+}
