@@ -65,7 +65,7 @@ func (r *runner) scheduleOnly(t *Task) {
 func (r *runner) block(ctx context.Context, c *scopeCtx, t *Task, w *waiter, op string) error {
 	t.budget = fairnessBudget
 	if ctx != context.Context(c) && ctx.Done() != nil {
-		release := r.loop.Hold() // a foreign deadline can wake us: not idle
+		release := r.wakeSource() // a foreign context can wake us: no deadlock
 		stop := context.AfterFunc(ctx, func() {
 			r.loop.CallSoonThreadsafe(func() {
 				if t.wait == w {

@@ -53,23 +53,25 @@ func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger =
 
 // runner is the state of one Run.
 type runner struct {
-	loop      *loop.Loop
-	cfg       config
-	current   *Task
-	coros     []*coro
-	live      int
-	all       *Task  // live tasks, linked through prevLive/nextLive
-	top       *Scope // above main: cancelled by SIGINT and deadlock
-	main      *Task
-	stats     Stats
-	idleWait  []*waiter // WaitAllTasksBlocked
-	failure   error     // ErrDeadlock or ErrInterrupted, set by the runner
-	torn      bool
-	fdWait    map[fdKey]*waiter
-	stepStart time.Time
-	realClock bool
-	threads   threadLimiter
-	workers   sync.WaitGroup // ToThread goroutines
+	loop            *loop.Loop
+	cfg             config
+	current         *Task
+	coros           []*coro
+	live            int
+	all             *Task  // live tasks, linked through prevLive/nextLive
+	top             *Scope // above main: cancelled by SIGINT and deadlock
+	main            *Task
+	stats           Stats
+	idleWait        []*waiter // WaitAllTasksBlocked
+	failure         error     // ErrDeadlock or ErrInterrupted, set by the runner
+	torn            bool
+	fdWait          map[fdKey]*waiter
+	stepStart       time.Time
+	realClock       bool
+	sigintReceivers int
+	sources         int // open Tokens, signal receivers, foreign contexts
+	threads         threadLimiter
+	workers         sync.WaitGroup // ToThread goroutines
 }
 
 // Stats are the runner's counters.
@@ -208,7 +210,7 @@ func (r *runner) idle() {
 	if r.live == 0 {
 		return
 	}
-	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 {
+	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 || r.sources > 0 {
 		return
 	}
 	if r.failure == nil || !errors.Is(r.failure, ErrDeadlock) {
@@ -222,6 +224,22 @@ func (r *runner) idle() {
 	}
 	// Still stuck (waits that cannot be aborted): give up on them.
 	r.loop.Stop()
+}
+
+// wakeSource registers something outside the loop that can wake a task
+// (a Token, a signal receiver, a foreign context): while one is
+// registered, all tasks blocked is not a deadlock. Unlike a thread worker,
+// it does not stop WaitAllTasksBlocked or autojump. Call the returned
+// function, on the loop, to unregister.
+func (r *runner) wakeSource() (release func()) {
+	r.sources++
+	done := false
+	return func() {
+		if !done {
+			done = true
+			r.sources--
+		}
+	}
 }
 
 // cancelAll cancels every scope of every live task, ignoring shields.

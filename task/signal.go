@@ -20,6 +20,9 @@ func (r *runner) catchInterrupt() (stop func()) {
 			select {
 			case <-ch:
 				r.loop.CallSoonThreadsafe(func() {
+					if r.sigintReceivers > 0 {
+						return // a SignalReceiver takes SIGINT
+					}
 					if r.failure == nil {
 						r.failure = ErrInterrupted
 					}

@@ -161,7 +161,7 @@ type Token struct {
 // CurrentToken returns a new Token for the running loop.
 func CurrentToken(ctx context.Context) *Token {
 	t, _ := current(ctx, "CurrentToken")
-	return &Token{r: t.r, release: t.r.loop.Hold()}
+	return &Token{r: t.r, release: t.r.wakeSource()}
 }
 
 // Run runs fn as a task on the loop, detached from any caller's scope
