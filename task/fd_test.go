@@ -1,0 +1,87 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/f04742a6/reactor/internal/sock"
+)
+
+func TestWaitReadableWritable(t *testing.T) {
+	a, b, err := sock.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close(a)
+	defer sock.Close(b)
+	err = Run(func(ctx context.Context) error {
+		if err := WaitWritable(ctx, b); err != nil {
+			return err
+		}
+		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+			n.Go(func(ctx context.Context) error {
+				if err := WaitReadable(ctx, a); err != nil { // woken by the write below
+					return err
+				}
+				// Level-triggered: the data is still there, so this
+				// returns at once.
+				if err := WaitReadable(ctx, a); err != nil {
+					return err
+				}
+				buf := make([]byte, 8)
+				n, err := sock.Read(a, buf)
+				expect(t, err == nil && string(buf[:n]) == "ping", "read %q %v", buf[:n], err)
+				return nil
+			})
+			for range 3 {
+				Checkpoint(ctx) // the reader is parked now
+			}
+			err := WaitReadable(ctx, a)
+			expect(t, errors.Is(err, ErrBusyResource), "second waiter: %v", err)
+			_, err = sock.Write(b, []byte("ping"))
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWaitReadableCancelled(t *testing.T) {
+	a, b, err := sock.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close(a)
+	defer sock.Close(b)
+	mustRun(t, func(ctx context.Context) error {
+		timedOut, err := MoveOnAfter(ctx, time.Second, func(ctx context.Context) error { return WaitReadable(ctx, a) })
+		expect(t, timedOut && err == nil, "timedOut=%v err=%v", timedOut, err)
+		// The cancelled wait left nothing behind: waiting again works.
+		sock.Write(b, []byte("x"))
+		return WaitReadable(ctx, a)
+	})
+}
+
+// WithSeed shuffles each batch reproducibly.
+func TestWithSeed(t *testing.T) {
+	order := func(opts ...Option) []int {
+		var got []int
+		mustRun(t, func(ctx context.Context) error {
+			return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+				for i := range 10 {
+					n.Go(func(ctx context.Context) error { got = append(got, i); return nil })
+				}
+				return nil
+			})
+		}, opts...)
+		return got
+	}
+	fifo := order()
+	expect(t, slices.IsSorted(fifo), "default order not FIFO: %v", fifo)
+	a, b := order(WithSeed(3)), order(WithSeed(3))
+	expect(t, slices.Equal(a, b) && !slices.IsSorted(a), "seeded: %v vs %v", a, b)
+}
