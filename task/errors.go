@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 )
 
@@ -27,7 +28,7 @@ var (
 	ErrBusyResource = errors.New("resource busy")
 	// ErrEndOfChannel: every sender closed and the buffer is drained; it
 	// matches io.EOF.
-	ErrEndOfChannel = errors.New("end of channel")
+	ErrEndOfChannel error = endOfChannel{}
 	// ErrWouldBlock: a Try operation could not complete at once.
 	ErrWouldBlock = errors.New("would block")
 	// ErrRunFinished: the Run a Token belongs to has ended.
@@ -87,3 +88,8 @@ func newPanicError(v any, name string) *PanicError {
 	}
 	return &PanicError{Value: v, Task: name, Stack: debug.Stack()}
 }
+
+type endOfChannel struct{}
+
+func (endOfChannel) Error() string        { return "end of channel" }
+func (endOfChannel) Is(target error) bool { return target == io.EOF }

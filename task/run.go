@@ -158,6 +158,11 @@ func (r *runner) finish(t *Task) {
 	if t.nextLive != nil {
 		t.nextLive.prevLive = t.prevLive
 	}
+	for len(t.held) > 0 { // ended holding locks or leases
+		h := t.held[len(t.held)-1]
+		t.held = t.held[:len(t.held)-1]
+		h.taskEnded(t)
+	}
 	if t.nursery != nil {
 		t.nursery.childDone(t)
 	}

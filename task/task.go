@@ -51,6 +51,7 @@ type Task struct {
 	budget    int      // immediate completions left before a forced yield
 	stepFn    func()   // t.step, allocated once
 	done      []func() // called when the task is done (handles, Start)
+	held      []holder // locks and leases the task holds
 	service   bool
 	// cancelledCalls counts blocking calls in a row that failed with
 	// cancellation: a loop that ignores ErrCancelled is reported.
@@ -173,6 +174,7 @@ type waiter struct {
 	done  bool
 	err   error
 	value any
+	owner any // the handle (channel end) the wait was made through
 }
 
 // park blocks the running task on w until wake is called for it.
@@ -219,4 +221,19 @@ func funcName(fn any) string {
 		name = name[i+1:]
 	}
 	return name
+}
+
+// holder is something a task can hold (a Lock, a Lease) that must hear
+// when the task ends without giving it back.
+type holder interface{ taskEnded(t *Task) }
+
+func (t *Task) hold(h holder) { t.held = append(t.held, h) }
+
+func (t *Task) unhold(h holder) {
+	for i, x := range t.held {
+		if x == h {
+			t.held = append(t.held[:i], t.held[i+1:]...)
+			return
+		}
+	}
 }

@@ -1,0 +1,477 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+)
+
+// NewChannel returns the two ends of a memory channel holding up to
+// capacity values. Capacity 0 is a rendezvous: Send returns only once a
+// receiver has taken the value. A negative capacity panics.
+//
+// Nothing is lost: a Send that returns nil handed its value to a receiver
+// or the buffer; one that returns an error did not. Receivers are served
+// first come, first served, and so are blocked senders.
+func NewChannel[T any](capacity int) (*Sender[T], *Receiver[T]) {
+	if capacity < 0 {
+		panic(fmt.Sprintf("task: NewChannel(%d): capacity must be 0 or more", capacity))
+	}
+	ch := &channel[T]{capacity: capacity, senders: 1, receivers: 1}
+	return &Sender[T]{ch: ch}, &Receiver[T]{ch: ch}
+}
+
+// item is a value in flight, with the SendAndWait waiter to tell when it
+// is acknowledged.
+type item[T any] struct {
+	v   T
+	ack *waiter
+}
+
+type channel[T any] struct {
+	capacity  int
+	buf       []item[T]
+	sendQ     []*waiter // parked senders; waiter.value is *item[T]
+	recvQ     []*waiter // parked receivers; waiter.value receives *item[T]
+	senders   int       // open send ends
+	receivers int       // open receive ends
+	closeErr  error     // first CloseWithError
+	leases    int       // values handed out by ReceiveLease, not yet settled
+}
+
+// DiscardedError is returned by the Close of the last receive end when
+// values were still buffered: they can no longer be delivered.
+type DiscardedError struct{ N int }
+
+func (e *DiscardedError) Error() string {
+	return fmt.Sprintf("task: channel closed with %d values still buffered: discarded", e.N)
+}
+
+// Is makes a DiscardedError match ErrBrokenResource.
+func (e *DiscardedError) Is(target error) bool { return target == ErrBrokenResource }
+
+// Sender is a send end. Clone it for each producer; each clone is closed
+// independently, and receivers see the end of the channel once every send
+// end is closed.
+type Sender[T any] struct {
+	ch     *channel[T]
+	closed bool
+}
+
+// Receiver is a receive end. Clone it for each consumer (values are shared
+// out, not broadcast).
+type Receiver[T any] struct {
+	ch     *channel[T]
+	closed bool
+	err    error
+}
+
+func removeWaiter(q []*waiter, w *waiter) []*waiter {
+	for i, x := range q {
+		if x == w {
+			return append(q[:i], q[i+1:]...)
+		}
+	}
+	return q
+}
+
+// Send sends v, blocking until a receiver or the buffer takes it. It
+// fails with ErrClosedResource if this end is closed, ErrBrokenResource
+// if every receive end is, and with cancellation, in which case v was not
+// sent.
+func (s *Sender[T]) Send(ctx context.Context, v T) error {
+	return s.send(ctx, v, "Sender.Send", nil)
+}
+
+func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error {
+	t, c := current(ctx, op)
+	if err := s.usable(op); err != nil {
+		return err
+	}
+	if err := t.check(ctx, c, op); err != nil {
+		return err
+	}
+	it := &item[T]{v: v, ack: ack}
+	if s.ch.offer(t.r, it) {
+		return t.r.checkpoint(ctx, c, t, op)
+	}
+	w := &waiter{what: op + " (channel full)", value: it, owner: s}
+	w.abort = func() bool { s.ch.sendQ = removeWaiter(s.ch.sendQ, w); return true }
+	s.ch.sendQ = append(s.ch.sendQ, w)
+	w.value = it
+	return t.r.block(ctx, c, t, w, op)
+}
+
+func (s *Sender[T]) usable(op string) error {
+	switch {
+	case s.closed:
+		return fmt.Errorf("task: %s: %w", op, ErrClosedResource)
+	case s.ch.receivers == 0:
+		return fmt.Errorf("task: %s: %w: every receive end is closed", op, ErrBrokenResource)
+	}
+	return nil
+}
+
+// offer hands it to a waiting receiver or the buffer, if either can take
+// it now.
+func (ch *channel[T]) offer(r *runner, it *item[T]) bool {
+	if len(ch.recvQ) > 0 {
+		w := ch.recvQ[0]
+		ch.recvQ = ch.recvQ[1:]
+		w.value = it
+		r.wake(w, nil)
+		return true
+	}
+	if len(ch.buf) < ch.capacity {
+		ch.buf = append(ch.buf, *it)
+		return true
+	}
+	return false
+}
+
+// TrySend sends v if a receiver or the buffer can take it at once, and
+// fails with ErrWouldBlock otherwise. It is not a checkpoint.
+func (s *Sender[T]) TrySend(v T) error {
+	if err := s.usable("Sender.TrySend"); err != nil {
+		return err
+	}
+	if len(s.ch.recvQ) > 0 {
+		w := s.ch.recvQ[0]
+		s.ch.recvQ = s.ch.recvQ[1:]
+		w.value = &item[T]{v: v}
+		w.t.r.wake(w, nil)
+		return nil
+	}
+	if len(s.ch.buf) < s.ch.capacity {
+		s.ch.buf = append(s.ch.buf, item[T]{v: v})
+		return nil
+	}
+	return fmt.Errorf("task: Sender.TrySend: %w", ErrWouldBlock)
+}
+
+// SendAndWait sends v and returns nil only once a receiver acknowledged it
+// (Receive, or Lease.Ack). Cancelled before a receiver took it, the value
+// is withdrawn; cancelled while a lease holds it, the error says the value
+// is still in flight.
+func (s *Sender[T]) SendAndWait(ctx context.Context, v T) error {
+	t, c := current(ctx, "Sender.SendAndWait")
+	ack := &waiter{what: "SendAndWait: acknowledgement"}
+	if err := s.send(ctx, v, "Sender.SendAndWait", ack); err != nil {
+		return err
+	}
+	if ack.done {
+		return nil
+	}
+	ack.abort = func() bool {
+		// Withdraw the value if it is still buffered.
+		for i := range s.ch.buf {
+			if s.ch.buf[i].ack == ack {
+				s.ch.buf = append(s.ch.buf[:i], s.ch.buf[i+1:]...)
+				return true
+			}
+		}
+		ack.value = "leased" // a lease holds it: it stays in flight
+		return true
+	}
+	err := t.r.block(ctx, c, t, ack, "Sender.SendAndWait")
+	if err != nil && ack.value == "leased" {
+		return fmt.Errorf("task: SendAndWait: value still in flight (held by a lease): %w", err)
+	}
+	return err
+}
+
+// Clone returns a new send end of the same channel. Cloning a closed end
+// panics with an error matching ErrClosedResource.
+func (s *Sender[T]) Clone() *Sender[T] {
+	if s.closed {
+		panic(fmt.Errorf("task: Sender.Clone of a closed end: %w", ErrClosedResource))
+	}
+	s.ch.senders++
+	return &Sender[T]{ch: s.ch}
+}
+
+// Close closes this send end; tasks blocked sending on it get
+// ErrClosedResource. It is idempotent and not a checkpoint.
+func (s *Sender[T]) Close() error { return s.CloseWithError(nil) }
+
+// CloseWithError closes this send end; once every send end is closed and
+// the buffer drained, receivers get the first such error instead of
+// ErrEndOfChannel.
+func (s *Sender[T]) CloseWithError(err error) error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	ch := s.ch
+	if err != nil && ch.closeErr == nil {
+		ch.closeErr = err
+	}
+	ch.senders--
+	ch.sendQ = wakeOwned(ch.sendQ, s, fmt.Errorf("task: Send: %w", ErrClosedResource))
+	ch.wakeAtEnd()
+	return nil
+}
+
+// wakeOwned fails the waits made through handle h and returns the rest.
+func wakeOwned(q []*waiter, h any, err error) []*waiter {
+	kept := q[:0]
+	for _, w := range q {
+		if w.owner == h {
+			w.t.r.wake(w, err)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	clear(q[len(kept):])
+	return kept
+}
+
+// endErr is what a receiver gets once the channel is over.
+func (ch *channel[T]) endErr() error {
+	if ch.closeErr != nil {
+		return ch.closeErr
+	}
+	return fmt.Errorf("task: Receive: %w", ErrEndOfChannel)
+}
+
+// over reports whether receivers have nothing more to wait for.
+func (ch *channel[T]) over() bool {
+	return ch.senders == 0 && len(ch.buf) == 0 && len(ch.sendQ) == 0 && ch.leases == 0
+}
+
+func (ch *channel[T]) wakeAtEnd() {
+	if !ch.over() {
+		return
+	}
+	q := ch.recvQ
+	ch.recvQ = nil
+	for _, w := range q {
+		w.t.r.wake(w, ch.endErr())
+	}
+}
+
+// take removes the next value: from the buffer (refilling it from a
+// parked sender) or, for a rendezvous, from a parked sender.
+func (ch *channel[T]) take(r *runner) (*item[T], bool) {
+	if len(ch.buf) > 0 {
+		it := ch.buf[0]
+		ch.buf = ch.buf[1:]
+		if len(ch.sendQ) > 0 {
+			w := ch.sendQ[0]
+			ch.sendQ = ch.sendQ[1:]
+			ch.buf = append(ch.buf, *w.value.(*item[T]))
+			r.wake(w, nil)
+		}
+		return &it, true
+	}
+	if len(ch.sendQ) > 0 {
+		w := ch.sendQ[0]
+		ch.sendQ = ch.sendQ[1:]
+		r.wake(w, nil)
+		return w.value.(*item[T]), true
+	}
+	return nil, false
+}
+
+// Receive returns the next value. Once every send end is closed and the
+// buffer is drained it returns ErrEndOfChannel (which matches io.EOF), or
+// the CloseWithError error.
+func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
+	it, err := rc.receive(ctx, "Receiver.Receive")
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	it.acked(rc.ch)
+	return it.v, nil
+}
+
+func (rc *Receiver[T]) receive(ctx context.Context, op string) (*item[T], error) {
+	t, c := current(ctx, op)
+	if rc.closed {
+		return nil, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
+	}
+	if err := t.check(ctx, c, op); err != nil {
+		return nil, err
+	}
+	ch := rc.ch
+	if it, ok := ch.take(t.r); ok {
+		return it, t.r.checkpoint(ctx, c, t, op)
+	}
+	if ch.over() {
+		return nil, ch.endErr()
+	}
+	w := &waiter{what: op + " (channel empty)", owner: rc}
+	w.abort = func() bool { ch.recvQ = removeWaiter(ch.recvQ, w); return true }
+	ch.recvQ = append(ch.recvQ, w)
+	if err := t.r.block(ctx, c, t, w, op); err != nil {
+		return nil, err
+	}
+	return w.value.(*item[T]), nil
+}
+
+// acked settles a plain receive: a SendAndWait sender is told.
+func (it *item[T]) acked(ch *channel[T]) {
+	if it.ack != nil && !it.ack.done {
+		it.ack.t.r.wake(it.ack, nil)
+	}
+}
+
+// TryReceive returns a value if one can be had at once, ErrWouldBlock if
+// not, ErrEndOfChannel at the end. It is not a checkpoint.
+func (rc *Receiver[T]) TryReceive() (T, error) {
+	var zero T
+	if rc.closed {
+		return zero, fmt.Errorf("task: Receiver.TryReceive: %w", ErrClosedResource)
+	}
+	ch := rc.ch
+	var r *runner
+	if len(ch.sendQ) > 0 {
+		r = ch.sendQ[0].t.r
+	}
+	if it, ok := ch.take(r); ok {
+		it.acked(ch)
+		return it.v, nil
+	}
+	if ch.over() {
+		return zero, ch.endErr()
+	}
+	return zero, fmt.Errorf("task: Receiver.TryReceive: %w", ErrWouldBlock)
+}
+
+// Lease is a value taken with ReceiveLease: it stays in flight until Ack
+// or Release. Release, or the holding task ending without either, puts it
+// back at the front of the channel for another receiver.
+type Lease[T any] struct {
+	ch      *channel[T]
+	it      *item[T]
+	holder  *Task
+	settled bool
+}
+
+// taskEnded gives the value back: the holder ended without Ack.
+func (l *Lease[T]) taskEnded(*Task) { l.Release() }
+
+// ReceiveLease takes the next value as a lease; see Lease.
+func (rc *Receiver[T]) ReceiveLease(ctx context.Context) (*Lease[T], error) {
+	it, err := rc.receive(ctx, "Receiver.ReceiveLease")
+	if err != nil {
+		return nil, err
+	}
+	rc.ch.leases++
+	t, _ := current(ctx, "Receiver.ReceiveLease")
+	l := &Lease[T]{ch: rc.ch, it: it, holder: t}
+	t.hold(l) // the holder may end without settling: then it goes back
+	return l, nil
+}
+
+// Value returns the leased value.
+func (l *Lease[T]) Value() T { return l.it.v }
+
+// Ack settles the lease: the value is delivered. Ack after Release is a
+// no-op.
+func (l *Lease[T]) Ack() {
+	if l.settled {
+		return
+	}
+	l.settled = true
+	l.holder.unhold(l)
+	l.ch.leases--
+	l.it.acked(l.ch)
+	l.ch.wakeAtEnd()
+}
+
+// Release gives the value back: it goes to the front of the channel, to
+// the first waiting receiver if there is one. Release after Ack is a no-op.
+func (l *Lease[T]) Release() {
+	if l.settled {
+		return
+	}
+	l.settled = true
+	l.holder.unhold(l)
+	ch := l.ch
+	ch.leases--
+	if ch.receivers == 0 {
+		return // nobody left to take it
+	}
+	if len(ch.recvQ) > 0 {
+		w := ch.recvQ[0]
+		ch.recvQ = ch.recvQ[1:]
+		w.value = l.it
+		w.t.r.wake(w, nil)
+		return
+	}
+	ch.buf = append([]item[T]{*l.it}, ch.buf...) // may exceed capacity by the leases out
+}
+
+// Clone returns a new receive end of the same channel. Cloning a closed
+// end panics with an error matching ErrClosedResource.
+func (rc *Receiver[T]) Clone() *Receiver[T] {
+	if rc.closed {
+		panic(fmt.Errorf("task: Receiver.Clone of a closed end: %w", ErrClosedResource))
+	}
+	rc.ch.receivers++
+	return &Receiver[T]{ch: rc.ch}
+}
+
+// Close closes this receive end. Tasks blocked receiving on it get
+// ErrClosedResource. Closing the last receive end breaks the channel:
+// blocked senders get ErrBrokenResource, and if values were still
+// buffered Close returns a *DiscardedError with their count. Idempotent,
+// not a checkpoint.
+func (rc *Receiver[T]) Close() error {
+	if rc.closed {
+		return nil
+	}
+	rc.closed = true
+	ch := rc.ch
+	ch.receivers--
+	ch.recvQ = wakeOwned(ch.recvQ, rc, fmt.Errorf("task: Receive: %w", ErrClosedResource))
+	if ch.receivers > 0 {
+		return nil
+	}
+	for _, w := range ch.recvQ {
+		w.t.r.wake(w, fmt.Errorf("task: Receive: %w", ErrClosedResource))
+	}
+	ch.recvQ = nil
+	for _, w := range ch.sendQ {
+		w.t.r.wake(w, fmt.Errorf("task: Send: %w: every receive end is closed", ErrBrokenResource))
+	}
+	ch.sendQ = nil
+	n := len(ch.buf)
+	for _, it := range ch.buf {
+		if it.ack != nil && !it.ack.done {
+			it.ack.t.r.wake(it.ack, fmt.Errorf("task: SendAndWait: %w: discarded unread", ErrBrokenResource))
+		}
+	}
+	ch.buf = nil
+	if n > 0 {
+		return &DiscardedError{N: n}
+	}
+	return nil
+}
+
+// All returns the values as a sequence for range, ending at the end of
+// the channel; Err then reports why it ended (nil at end of channel).
+func (rc *Receiver[T]) All(ctx context.Context) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		rc.err = nil
+		for {
+			v, err := rc.Receive(ctx)
+			if err != nil {
+				if !errors.Is(err, ErrEndOfChannel) {
+					rc.err = err
+				}
+				return
+			}
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// Err returns the error that ended the last All loop, nil if it reached
+// the end of the channel or was stopped by its caller.
+func (rc *Receiver[T]) Err() error { return rc.err }
