@@ -150,3 +150,6 @@ func BenchmarkScopeEnterExit(b *testing.B) {
 		}
 	})
 }
+
+// runtime_Gosched is the goroutine counterpart of task.Checkpoint.
+func runtime_Gosched() { runtime.Gosched() }
