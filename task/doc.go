@@ -62,6 +62,25 @@
 // cleanup runs, and returns an error matching ErrDeadlock with the task
 // tree.
 //
+// # Channels and synchronisation
+//
+// NewChannel makes a memory channel (capacity 0 is a rendezvous) whose
+// ends are cloned and closed independently. Nothing is lost: a Send that
+// returned nil handed its value over, one that returned an error did not,
+// even when cancellation races with the hand-off; closing the last receive
+// end reports how many buffered values it discarded. Leases go further: a
+// value taken with ReceiveLease returns to the front of the channel unless
+// it is acknowledged, also when its holder fails or is cancelled, and
+// SendAndWait waits for that acknowledgement.
+//
+// Event, Lock, Semaphore, Condition and CapacityLimiter hand a freed
+// resource straight to the first waiter (FIFO, no barging); a cancelled
+// acquire acquires nothing. A Lock whose owner ends without unlocking is
+// broken: waiters get ErrBrokenResource instead of hanging. These objects
+// belong to one loop. Methods without a ctx (Unlock, Release, TryLock)
+// find the calling task through the loop the object was first used on:
+// TryLock needs a Lock that has been used with Lock(ctx).
+//
 // # Threads, time and signals
 //
 // ToThread runs blocking code on another goroutine with a ctx cancelled
