@@ -49,35 +49,46 @@ func BenchmarkSpawnJoin(b *testing.B) {
 	const batch = 10_000
 	empty := func(context.Context) error { return nil }
 	b.Run("reactor", func(b *testing.B) {
-		runTask(b, func(ctx context.Context) error {
-			b.ReportAllocs()
-			b.ResetTimer()
-			for left := b.N; left > 0; left -= batch {
-				err := task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-					for range min(batch, left) {
-						n.Go(empty)
-					}
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-			}
-			b.StopTimer()
-			return nil
-		})
+		taskBatches(b, batch, func(int) func(context.Context) error { return empty })
 	})
 	b.Run("go", func(b *testing.B) {
-		b.ReportAllocs()
-		for left := b.N; left > 0; left -= batch {
-			var wg sync.WaitGroup
-			for range min(batch, left) {
-				wg.Add(1)
-				go func() { wg.Done() }()
-			}
-			wg.Wait()
-		}
+		goBatches(b, batch, func(int) {})
 	})
+}
+
+// taskBatches runs b.N tasks, batch at a time, each batch in a nursery;
+// body(i) gives the i-th task of a batch.
+func taskBatches(b *testing.B, batch int, body func(i int) func(context.Context) error) {
+	runTask(b, func(ctx context.Context) error {
+		b.ReportAllocs()
+		b.ResetTimer()
+		for left := b.N; left > 0; left -= batch {
+			err := task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+				for i := range min(batch, left) {
+					n.Go(body(i))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		b.StopTimer()
+		return nil
+	})
+}
+
+// goBatches is taskBatches with goroutines and a WaitGroup.
+func goBatches(b *testing.B, batch int, body func(i int)) {
+	b.ReportAllocs()
+	for left := b.N; left > 0; left -= batch {
+		var wg sync.WaitGroup
+		for i := range min(batch, left) {
+			wg.Add(1)
+			go func() { body(i); wg.Done() }()
+		}
+		wg.Wait()
+	}
 }
 
 // BenchmarkSleepMany: 10k tasks each sleeping a random 0-1ms on the real
@@ -91,35 +102,12 @@ func BenchmarkSleepMany(b *testing.B) {
 		delays[i] = time.Duration(r.IntN(int(time.Millisecond)))
 	}
 	b.Run("reactor", func(b *testing.B) {
-		runTask(b, func(ctx context.Context) error {
-			b.ReportAllocs()
-			b.ResetTimer()
-			for left := b.N; left > 0; left -= batch {
-				err := task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-					for i := range min(batch, left) {
-						d := delays[i]
-						n.Go(func(ctx context.Context) error { return task.Sleep(ctx, d) })
-					}
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-			}
-			b.StopTimer()
-			return nil
+		taskBatches(b, batch, func(i int) func(context.Context) error {
+			return func(ctx context.Context) error { return task.Sleep(ctx, delays[i]) }
 		})
 	})
 	b.Run("go", func(b *testing.B) {
-		b.ReportAllocs()
-		for left := b.N; left > 0; left -= batch {
-			var wg sync.WaitGroup
-			for i := range min(batch, left) {
-				wg.Add(1)
-				go func() { time.Sleep(delays[i]); wg.Done() }()
-			}
-			wg.Wait()
-		}
+		goBatches(b, batch, func(i int) { time.Sleep(delays[i]) })
 	})
 }
 

@@ -58,17 +58,17 @@ func channelProperty(t *testing.T, seed int64) {
 			for range receivers {
 				rc := r.Clone()
 				n.Go(func(ctx context.Context) error {
-					closeEnd := func() {
+					leave := func() error {
+						open--
 						var d *DiscardedError
 						if errors.As(rc.Close(), &d) {
 							discarded += d.N
 						}
+						return nil
 					}
 					for {
 						if open > 1 && rng.IntN(12) == 0 { // leave early
-							open--
-							closeEnd()
-							return nil
+							return leave()
 						}
 						switch rng.IntN(4) {
 						case 0: // a receive that may be cancelled
@@ -81,13 +81,8 @@ func channelProperty(t *testing.T, seed int64) {
 							})
 						case 1: // a lease, acked or released
 							l, err := rc.ReceiveLease(ctx)
-							if errors.Is(err, ErrEndOfChannel) {
-								open--
-								closeEnd()
-								return nil
-							}
 							if err != nil {
-								return err
+								return endOr(err, leave)
 							}
 							pause(ctx)
 							if rng.IntN(2) == 0 {
@@ -98,13 +93,8 @@ func channelProperty(t *testing.T, seed int64) {
 							}
 						default:
 							v, err := rc.Receive(ctx)
-							if errors.Is(err, ErrEndOfChannel) {
-								open--
-								closeEnd()
-								return nil
-							}
 							if err != nil {
-								return err
+								return endOr(err, leave)
 							}
 							received[v]++
 						}
@@ -157,6 +147,14 @@ func sendTracked(ctx context.Context, s *Sender[int], v int, rng *rand.Rand, sen
 	err := s.Send(ctx, v)
 	if err == nil {
 		sentOK[v] = true
+	}
+	return err
+}
+
+// endOr calls leave at the end of the channel and returns other errors.
+func endOr(err error, leave func() error) error {
+	if errors.Is(err, ErrEndOfChannel) {
+		return leave()
 	}
 	return err
 }
