@@ -30,6 +30,7 @@ type item[T any] struct {
 }
 
 type channel[T any] struct {
+	bound
 	capacity  int
 	buf       []item[T]
 	sendQ     []*waiter // parked senders; waiter.value is *item[T]
@@ -86,6 +87,7 @@ func (s *Sender[T]) Send(ctx context.Context, v T) error {
 
 func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error {
 	t, c := current(ctx, op)
+	s.ch.bind(t.r, "channel")
 	if err := s.usable(op); err != nil {
 		return err
 	}
@@ -289,6 +291,7 @@ func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
 
 func (rc *Receiver[T]) receive(ctx context.Context, op string) (*item[T], error) {
 	t, c := current(ctx, op)
+	rc.ch.bind(t.r, "channel")
 	if rc.closed {
 		return nil, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
 	}

@@ -5,9 +5,22 @@ import (
 	"fmt"
 )
 
+// bound ties a synchronisation object to the loop it is first used on:
+// tasks of one loop never race, but another loop runs on another thread.
+type bound struct{ r *runner }
+
+func (b *bound) bind(r *runner, what string) {
+	if b.r == nil {
+		b.r = r
+	} else if b.r != r {
+		panic(fmt.Sprintf("task: a %s belongs to the loop it was first used on; between loops (task.Run calls) use a Token or ToThread", what))
+	}
+}
+
 // Event is a flag that tasks can wait for. The zero value is ready.
 // There is no Clear: make a new Event instead.
 type Event struct {
+	bound
 	set     bool
 	waiters []*waiter
 }
@@ -30,6 +43,7 @@ func (e *Event) IsSet() bool { return e.set }
 // Wait blocks until the event is set (one checkpoint if it already is).
 func (e *Event) Wait(ctx context.Context) error {
 	t, c := current(ctx, "Event.Wait")
+	e.bind(t.r, "Event")
 	if err := t.check(ctx, c, "Event.Wait"); err != nil {
 		return err
 	}
@@ -69,7 +83,7 @@ func (q *queue) handOff(err error) *waiter {
 // without unlocking, waiters and later callers get ErrBrokenResource
 // instead of waiting forever.
 type Lock struct {
-	r      *runner // bound by the first Lock(ctx): how TryLock finds its task
+	bound  // by the first Lock(ctx): how TryLock finds its task
 	owner  *Task
 	broken string
 	q      queue
@@ -78,7 +92,7 @@ type Lock struct {
 // Lock acquires the lock, waiting in FIFO order.
 func (l *Lock) Lock(ctx context.Context) error {
 	t, c := current(ctx, "Lock.Lock")
-	l.bind(t.r)
+	l.bind(t.r, "Lock")
 	if err := t.check(ctx, c, "Lock.Lock"); err != nil {
 		return err
 	}
@@ -109,15 +123,6 @@ func (l *Lock) taskEnded(t *Task) {
 	l.owner = nil
 	l.broken = fmt.Sprintf("its owner, task %q, ended without unlocking", t.name)
 	for l.q.handOff(fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)) != nil {
-	}
-}
-
-// bind ties the lock to one loop; using it from another panics.
-func (l *Lock) bind(r *runner) {
-	if l.r == nil {
-		l.r = r
-	} else if l.r != r {
-		panic("task: a Lock belongs to one loop (task.Run); use channels or a Token between loops")
 	}
 }
 
@@ -168,6 +173,7 @@ func (l *Lock) Locked() bool { return l.owner != nil }
 // Semaphore counts permits. Acquire takes one, waiting FIFO; Release
 // returns one, straight to the first waiter if there is one.
 type Semaphore struct {
+	bound
 	value int
 	q     queue
 }
@@ -183,6 +189,7 @@ func NewSemaphore(n int) *Semaphore {
 // Acquire takes a permit. A cancelled Acquire takes nothing.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	t, c := current(ctx, "Semaphore.Acquire")
+	s.bind(t.r, "Semaphore")
 	if err := t.check(ctx, c, "Semaphore.Acquire"); err != nil {
 		return err
 	}
@@ -259,7 +266,7 @@ func (c *Condition) NotifyAll() { c.Notify(len(c.q.waiters)) }
 // borrower (task) holds at most one token. SetTotal resizes it at any
 // time.
 type CapacityLimiter struct {
-	r         *runner // bound by the first Acquire
+	bound     // by the first Acquire: how Release finds its task
 	total     int
 	borrowers map[*Task]bool
 	q         queue
@@ -277,11 +284,7 @@ func NewCapacityLimiter(n int) *CapacityLimiter {
 // already holds one panics. A cancelled Acquire borrows nothing.
 func (l *CapacityLimiter) Acquire(ctx context.Context) error {
 	t, c := current(ctx, "CapacityLimiter.Acquire")
-	if l.r == nil {
-		l.r = t.r
-	} else if l.r != t.r {
-		panic("task: a CapacityLimiter belongs to one loop (task.Run)")
-	}
+	l.bind(t.r, "CapacityLimiter")
 	if l.borrowers[t] {
 		panic(fmt.Sprintf("task: CapacityLimiter.Acquire: task %q already holds a token", t.name))
 	}
