@@ -175,14 +175,14 @@ func (l *Loop) runBatch() {
 			*a, *b = *b, *a
 		})
 	}
-	watch := l.slow > 0
+	// See watchdog.go: the sampler watches real-clock loops; other clocks
+	// are read after every callback.
+	smp := l.sampler
+	exact := l.slow > 0 && smp == nil
 	var start time.Time
-	if watch {
+	if exact {
 		start = l.clock.Now()
 	}
-	// The watchdog times every callback. For the real clock it reads only
-	// the monotonic clock (time.Since: one vDSO call, no wall time).
-	real := l.clock == Clock(RealClock{})
 	for range n {
 		c := l.ready.pop()
 		c.queued = false
@@ -191,21 +191,28 @@ func (l *Loop) runBatch() {
 			continue
 		}
 		cb := Callback{Kind: c.kind, FD: c.fd, fn: c.fn}
+		if smp != nil {
+			l.seq++
+			smp.callbackStarting(l.seq)
+		}
 		l.instrumentStart(cb)
 		l.invoke(c)
 		l.instrumentEnd(cb)
-		if watch {
-			var d time.Duration
-			if real {
-				d = time.Since(start)
-			} else {
-				d = l.clock.Now().Sub(start)
+		switch {
+		case smp != nil:
+			if since, slow := smp.slowSince(); slow {
+				l.reportSlow(cb, time.Since(since))
 			}
-			if d > l.slow {
+		case exact:
+			end := l.clock.Now()
+			if d := end.Sub(start); d > l.slow {
 				l.reportSlow(cb, d)
 			}
-			start = start.Add(d)
+			start = end
 		}
+	}
+	if smp != nil {
+		smp.callbackStarting(0) // between batches: nothing to watch
 	}
 	l.sincePoll += n
 	l.stats.callbacks.Add(uint64(n))

@@ -45,6 +45,8 @@ type Loop struct {
 	idleHook  func()    // SetIdleHook
 
 	slow        time.Duration
+	sampler     *sampler // the real-clock watchdog, while Run runs
+	seq         uint64   // callbacks started, for the sampler
 	logger      *slog.Logger
 	instruments []*Instruments
 	stats       counters
@@ -148,7 +150,11 @@ func (l *Loop) Run() error {
 	if !l.running.CompareAndSwap(false, true) {
 		panic("loop: Run while the loop is already running; a loop runs on one goroutine, start another Loop for another thread")
 	}
+	if _, real := l.clock.(RealClock); real && l.slow > 0 {
+		l.startSampler()
+	}
 	defer func() {
+		l.stopSampler()
 		l.polling.Store(false)
 		l.stopping = false
 		l.running.Store(false)

@@ -713,3 +713,33 @@ func TestCrossGoroutinePingPongNeverLosesAWake(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// With the real clock the watchdog samples (see watchdog.go); a callback
+// that really blocks the loop is reported with its name.
+func TestWatchdogSamplerReportsRealSlowCallback(t *testing.T) {
+	h := &captureHandler{}
+	l := newLoop(t, WithLogger(slog.New(h)), WithSlowCallback(4*time.Millisecond))
+	l.CallSoon(func() {
+		for start := time.Now(); time.Since(start) < 30*time.Millisecond; { // hog the loop
+		}
+	})
+	l.CallSoon(l.Stop)
+	run(t, l)
+	if len(h.records) != 1 {
+		t.Fatalf("watchdog reported %d times, want 1", len(h.records))
+	}
+	var name string
+	var dur time.Duration
+	h.records[0].Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "callback":
+			name = a.Value.String()
+		case "duration":
+			dur = a.Value.Duration()
+		}
+		return true
+	})
+	if !strings.Contains(name, "TestWatchdogSamplerReportsRealSlowCallback") || dur < 4*time.Millisecond {
+		t.Fatalf("report names %q, duration %v", name, dur)
+	}
+}
