@@ -45,6 +45,7 @@ type Loop struct {
 	idleHook  func()    // SetIdleHook
 
 	slow        time.Duration
+	slowReport  func(cb Callback, d time.Duration)
 	sampler     *sampler // the real-clock watchdog, while Run runs
 	seq         uint64   // callbacks started, for the sampler
 	logger      *slog.Logger
@@ -66,6 +67,13 @@ func WithPoller(p reactor.Poller) Option { return func(l *Loop) { l.poller = p }
 // is reported through the logger. Zero turns the watchdog off.
 func WithSlowCallback(threshold time.Duration) Option {
 	return func(l *Loop) { l.slow = threshold }
+}
+
+// WithSlowReport replaces the watchdog's log line with fn, called on the
+// loop right after the slow callback returned (package task uses it to
+// name the task instead of its step function).
+func WithSlowReport(fn func(cb Callback, d time.Duration)) Option {
+	return func(l *Loop) { l.slowReport = fn }
 }
 
 // WithLogger sets where the watchdog reports (default slog.Default()).

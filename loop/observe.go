@@ -2,6 +2,7 @@ package loop
 
 import (
 	"log/slog"
+	"reflect"
 	"sync/atomic"
 	"time"
 )
@@ -15,6 +16,14 @@ type Callback struct {
 
 // Name returns the callback's function name.
 func (c Callback) Name() string { return funcName(c.fn) }
+
+// PC returns the entry address of the callback's function: equal for
+// every method value of one method, so a caller can recognise its own
+// callbacks.
+func (c Callback) PC() uintptr { return reflect.ValueOf(c.fn).Pointer() }
+
+// PCOf returns what PC would return for a callback running fn.
+func (Callback) PCOf(fn func()) uintptr { return reflect.ValueOf(fn).Pointer() }
 
 // Instruments are hooks the loop calls as it works; nil fields are
 // skipped. They run on the loop's goroutine and must not block. They
@@ -64,6 +73,10 @@ func (l *Loop) instrumentEnd(cb Callback) {
 // the threshold delayed every other callback and all I/O by that much.
 func (l *Loop) reportSlow(cb Callback, d time.Duration) {
 	l.stats.slow.Add(1)
+	if l.slowReport != nil {
+		l.slowReport(cb, d)
+		return
+	}
 	l.logger.Warn("loop: slow callback blocked the event loop",
 		slog.String("callback", cb.Name()),
 		slog.String("kind", cb.Kind.String()),

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/f04742a6/reactor/loop"
 )
 
 // Instrument observes every task state transition, on the loop's
@@ -36,33 +38,21 @@ func Statistics(ctx context.Context) Stats {
 	s.Live = c.t.r.live
 	return s
 }
-func (r *runner) watchStart(t *Task) {
-	if r.cfg.slowTask > 0 {
-		if r.realClock {
-			r.stepStart = time.Now()
-		} else {
-			r.stepStart = r.loop.Now()
-		}
-	}
-}
 
-// watchEnd is the slow-task watchdog: a task that ran this long without a
-// checkpoint held up every other task and all I/O.
-func (r *runner) watchEnd(t *Task) {
-	if r.cfg.slowTask <= 0 {
-		return
-	}
-	var d time.Duration
-	if r.realClock {
-		d = time.Since(r.stepStart) // monotonic only: one clock read
-	} else {
-		d = r.loop.Now().Sub(r.stepStart)
-	}
-	if d > r.cfg.slowTask {
+// reportSlow is the loop watchdog's report, made right after a slow
+// callback returned. A task step is reported by the task's name: the task
+// ran that long without reaching a checkpoint and held up every other task
+// and all I/O.
+func (r *runner) reportSlow(cb loop.Callback, d time.Duration) {
+	if t := r.lastStepped; t != nil && cb.PC() == r.stepPC {
 		r.cfg.logger.Warn("task: ran without reaching a checkpoint for too long",
 			slog.String("task", t.name), slog.Duration("duration", d),
 			slog.Duration("threshold", r.cfg.slowTask))
+		return
 	}
+	r.cfg.logger.Warn("task: a loop callback blocked the loop",
+		slog.String("callback", cb.Name()), slog.Duration("duration", d),
+		slog.Duration("threshold", r.cfg.slowTask))
 }
 
 // Dump writes the task tree: every live task, indented under the task

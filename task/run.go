@@ -66,8 +66,8 @@ type runner struct {
 	failure         error     // ErrDeadlock or ErrInterrupted, set by the runner
 	torn            bool
 	fdWait          map[fdKey]*waiter
-	stepStart       time.Time
-	realClock       bool
+	lastStepped     *Task   // the task whose step ran last: the watchdog names it
+	stepPC          uintptr // entry of (*Task).step, to recognise steps
 	sigintReceivers int
 	sources         int // open Tokens, signal receivers, foreign contexts
 	threads         threadLimiter
@@ -97,12 +97,13 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger), loop.WithSlowCallback(0))...)
+	r := &runner{cfg: cfg}
+	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger),
+		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow))...)
 	if err != nil {
 		return fmt.Errorf("task: Run: %w", err)
 	}
-	r := &runner{loop: l, cfg: cfg}
-	_, r.realClock = l.Clock().(loop.RealClock)
+	r.loop = l
 	r.top = r.open(nil, nil, context.Background())
 	r.main = r.spawn(main, r.top, r.top.ctx, funcName(main), nil)
 	r.watchIdle()
@@ -128,6 +129,9 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parentCtx context.Context, name string, n *Nursery) *Task {
 	t := &Task{r: r, name: name, body: fn, nursery: n, budget: fairnessBudget}
 	t.stepFn = t.step
+	if r.stepPC == 0 {
+		r.stepPC = loop.Callback{}.PCOf(t.stepFn)
+	}
 	t.root = &t.rootScope
 	r.init(t.root, &t.rootCtx, t, parent, parentCtx)
 	t.root.enterTask(t)

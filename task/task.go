@@ -142,9 +142,8 @@ func (t *Task) step() {
 	t.transition(StateRunning)
 	r.current = t
 	r.stats.Switches++
-	r.watchStart(t)
+	r.lastStepped = t
 	t.coro.next()
-	r.watchEnd(t)
 	r.current = nil
 	if t.state == StateDone {
 		r.finish(t)
