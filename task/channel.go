@@ -94,14 +94,11 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
-	it := &item[T]{v: v, ack: ack}
-	if s.ch.offer(t.r, it) {
+	if s.ch.offer(t.r, item[T]{v: v, ack: ack}) {
 		return t.r.checkpoint(ctx, c, t, op)
 	}
-	w := &waiter{what: op + " (channel full)", value: it, owner: s}
-	w.abort = func() bool { s.ch.sendQ = removeWaiter(s.ch.sendQ, w); return true }
+	w := &waiter{what: op + " (channel full)", value: &item[T]{v: v, ack: ack}, owner: s, queue: &s.ch.sendQ}
 	s.ch.sendQ = append(s.ch.sendQ, w)
-	w.value = it
 	return t.r.block(ctx, c, t, w, op)
 }
 
@@ -116,17 +113,19 @@ func (s *Sender[T]) usable(op string) error {
 }
 
 // offer hands it to a waiting receiver or the buffer, if either can take
-// it now.
-func (ch *channel[T]) offer(r *runner, it *item[T]) bool {
+// it now. Only a hand-off to a parked receiver allocates.
+func (ch *channel[T]) offer(r *runner, it item[T]) bool {
 	if len(ch.recvQ) > 0 {
 		w := ch.recvQ[0]
 		ch.recvQ = ch.recvQ[1:]
-		w.value = it
+		p := new(item[T])
+		*p = it
+		w.value = p
 		r.wake(w, nil)
 		return true
 	}
 	if len(ch.buf) < ch.capacity {
-		ch.buf = append(ch.buf, *it)
+		ch.buf = append(ch.buf, it)
 		return true
 	}
 	return false
@@ -138,15 +137,11 @@ func (s *Sender[T]) TrySend(v T) error {
 	if err := s.usable("Sender.TrySend"); err != nil {
 		return err
 	}
+	var r *runner
 	if len(s.ch.recvQ) > 0 {
-		w := s.ch.recvQ[0]
-		s.ch.recvQ = s.ch.recvQ[1:]
-		w.value = &item[T]{v: v}
-		w.t.r.wake(w, nil)
-		return nil
+		r = s.ch.recvQ[0].t.r
 	}
-	if len(s.ch.buf) < s.ch.capacity {
-		s.ch.buf = append(s.ch.buf, item[T]{v: v})
+	if s.ch.offer(r, item[T]{v: v}) {
 		return nil
 	}
 	return fmt.Errorf("task: Sender.TrySend: %w", ErrWouldBlock)
@@ -255,9 +250,10 @@ func (ch *channel[T]) wakeAtEnd() {
 
 // take removes the next value: from the buffer (refilling it from a
 // parked sender) or, for a rendezvous, from a parked sender.
-func (ch *channel[T]) take(r *runner) (*item[T], bool) {
+func (ch *channel[T]) take(r *runner) (item[T], bool) {
 	if len(ch.buf) > 0 {
 		it := ch.buf[0]
+		ch.buf[0] = item[T]{} // drop the reference for the collector
 		ch.buf = ch.buf[1:]
 		if len(ch.sendQ) > 0 {
 			w := ch.sendQ[0]
@@ -265,15 +261,15 @@ func (ch *channel[T]) take(r *runner) (*item[T], bool) {
 			ch.buf = append(ch.buf, *w.value.(*item[T]))
 			r.wake(w, nil)
 		}
-		return &it, true
+		return it, true
 	}
 	if len(ch.sendQ) > 0 {
 		w := ch.sendQ[0]
 		ch.sendQ = ch.sendQ[1:]
 		r.wake(w, nil)
-		return w.value.(*item[T]), true
+		return *w.value.(*item[T]), true
 	}
-	return nil, false
+	return item[T]{}, false
 }
 
 // Receive returns the next value. Once every send end is closed and the
@@ -289,33 +285,32 @@ func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
 	return it.v, nil
 }
 
-func (rc *Receiver[T]) receive(ctx context.Context, op string) (*item[T], error) {
+func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) {
 	t, c := current(ctx, op)
 	rc.ch.bind(t.r, "channel")
 	if rc.closed {
-		return nil, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
+		return item[T]{}, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
 	}
 	if err := t.check(ctx, c, op); err != nil {
-		return nil, err
+		return item[T]{}, err
 	}
 	ch := rc.ch
 	if it, ok := ch.take(t.r); ok {
 		return it, t.r.checkpoint(ctx, c, t, op)
 	}
 	if ch.over() {
-		return nil, ch.endErr()
+		return item[T]{}, ch.endErr()
 	}
-	w := &waiter{what: op + " (channel empty)", owner: rc}
-	w.abort = func() bool { ch.recvQ = removeWaiter(ch.recvQ, w); return true }
+	w := &waiter{what: op + " (channel empty)", owner: rc, queue: &ch.recvQ}
 	ch.recvQ = append(ch.recvQ, w)
 	if err := t.r.block(ctx, c, t, w, op); err != nil {
-		return nil, err
+		return item[T]{}, err
 	}
-	return w.value.(*item[T]), nil
+	return *w.value.(*item[T]), nil
 }
 
 // acked settles a plain receive: a SendAndWait sender is told.
-func (it *item[T]) acked(ch *channel[T]) {
+func (it item[T]) acked(ch *channel[T]) {
 	if it.ack != nil && !it.ack.done {
 		it.ack.t.r.wake(it.ack, nil)
 	}
@@ -348,7 +343,7 @@ func (rc *Receiver[T]) TryReceive() (T, error) {
 // back at the front of the channel for another receiver.
 type Lease[T any] struct {
 	ch      *channel[T]
-	it      *item[T]
+	it      item[T]
 	holder  *Task
 	settled bool
 }
@@ -401,11 +396,11 @@ func (l *Lease[T]) Release() {
 	if len(ch.recvQ) > 0 {
 		w := ch.recvQ[0]
 		ch.recvQ = ch.recvQ[1:]
-		w.value = l.it
+		w.value = &l.it
 		w.t.r.wake(w, nil)
 		return
 	}
-	ch.buf = append([]item[T]{*l.it}, ch.buf...) // may exceed capacity by the leases out
+	ch.buf = append([]item[T]{l.it}, ch.buf...) // may exceed capacity by the leases out
 }
 
 // Clone returns a new receive end of the same channel. Cloning a closed

@@ -50,8 +50,7 @@ func (e *Event) Wait(ctx context.Context) error {
 	if e.set {
 		return t.r.checkpoint(ctx, c, t, "Event.Wait")
 	}
-	w := &waiter{what: "Event.Wait"}
-	w.abort = func() bool { e.waiters = removeWaiter(e.waiters, w); return true }
+	w := &waiter{what: "Event.Wait", queue: &e.waiters}
 	e.waiters = append(e.waiters, w)
 	return t.r.block(ctx, c, t, w, "Event.Wait")
 }
@@ -61,8 +60,7 @@ func (e *Event) Wait(ctx context.Context) error {
 type queue struct{ waiters []*waiter }
 
 func (q *queue) park(ctx context.Context, c *scopeCtx, t *Task, what, op string) error {
-	w := &waiter{what: what}
-	w.abort = func() bool { q.waiters = removeWaiter(q.waiters, w); return true }
+	w := &waiter{what: what, queue: &q.waiters}
 	q.waiters = append(q.waiters, w)
 	return t.r.block(ctx, c, t, w, op)
 }

@@ -174,6 +174,9 @@ type waiter struct {
 	err   error
 	value any
 	owner any // the handle (channel end) the wait was made through
+	// queue, if set, is the wait queue the waiter sits in: aborting
+	// removes it from there (no abort closure to allocate).
+	queue *[]*waiter
 }
 
 // park blocks the running task on w until wake is called for it.
@@ -203,8 +206,13 @@ func (r *runner) abortWait(t *Task, err error) bool {
 	if w == nil || w.done || t.state != StateBlocked {
 		return false
 	}
-	if w.abort != nil && !w.abort() {
-		return false
+	switch {
+	case w.abort != nil:
+		if !w.abort() {
+			return false
+		}
+	case w.queue != nil:
+		*w.queue = removeWaiter(*w.queue, w)
 	}
 	return r.wake(w, err)
 }
