@@ -720,7 +720,9 @@ func TestWatchdogSamplerReportsRealSlowCallback(t *testing.T) {
 	h := &captureHandler{}
 	l := newLoop(t, WithLogger(slog.New(h)), WithSlowCallback(4*time.Millisecond))
 	l.CallSoon(func() {
-		for start := time.Now(); time.Since(start) < 30*time.Millisecond; { // hog the loop
+		// Hog the loop until the sampler has flagged us (at least the 4ms
+		// threshold; the 10s cap only stops a broken sampler hanging).
+		for start := time.Now(); l.sampler.flagged.Load() == 0 && time.Since(start) < 10*time.Second; {
 		}
 	})
 	l.CallSoon(l.Stop)
