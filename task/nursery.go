@@ -268,21 +268,8 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 
 // reparent moves s (a task's root scope) under a new parent scope.
 func (s *Scope) reparent(p *Scope) {
-	old := s.parent
-	if s.prevSib != nil {
-		s.prevSib.nextSib = s.nextSib
-	} else {
-		old.firstChild = s.nextSib
-	}
-	if s.nextSib != nil {
-		s.nextSib.prevSib = s.prevSib
-	}
-	s.parent, s.prevSib = p, nil
-	s.nextSib = p.firstChild
-	if p.firstChild != nil {
-		p.firstChild.prevSib = s
-	}
-	p.firstChild = s
+	s.unlink()
+	s.linkUnder(p)
 }
 
 // Handle is a typed reference to a child task started with Spawn.

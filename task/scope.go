@@ -91,14 +91,31 @@ func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope 
 // init sets up a scope and its ctx in place (a task's root scope lives
 // inside the Task: spawning allocates less).
 func (r *runner) init(s *Scope, c *scopeCtx, t *Task, parent *Scope, parentCtx context.Context) {
-	*s = Scope{r: r, parent: parent, owner: t, ctx: c}
+	*s = Scope{r: r, owner: t, ctx: c}
 	*c = scopeCtx{parent: parentCtx, s: s, t: t}
 	if parent != nil {
-		s.nextSib = parent.firstChild
-		if parent.firstChild != nil {
-			parent.firstChild.prevSib = s
-		}
-		parent.firstChild = s
+		s.linkUnder(parent)
+	}
+}
+
+// linkUnder makes s a child of p in the scope tree.
+func (s *Scope) linkUnder(p *Scope) {
+	s.parent, s.prevSib, s.nextSib = p, nil, p.firstChild
+	if p.firstChild != nil {
+		p.firstChild.prevSib = s
+	}
+	p.firstChild = s
+}
+
+// unlink removes s from its parent's children (s.parent is kept).
+func (s *Scope) unlink() {
+	if s.prevSib != nil {
+		s.prevSib.nextSib = s.nextSib
+	} else {
+		s.parent.firstChild = s.nextSib
+	}
+	if s.nextSib != nil {
+		s.nextSib.prevSib = s.prevSib
 	}
 }
 
@@ -136,15 +153,8 @@ func (s *Scope) exit(err error) error {
 	}
 	s.state = scopeExited
 	s.timer.Cancel()
-	if p := s.parent; p != nil {
-		if s.prevSib != nil {
-			s.prevSib.nextSib = s.nextSib
-		} else {
-			p.firstChild = s.nextSib
-		}
-		if s.nextSib != nil {
-			s.nextSib.prevSib = s.prevSib
-		}
+	if s.parent != nil {
+		s.unlink()
 	}
 	if t := s.owner; t != nil && t.scope == s {
 		s.removeTask(t)
