@@ -222,6 +222,14 @@ func (l *Loop) checkOwner(op string) {
 	}
 }
 
+// Polling reports whether the loop is blocked in its poller. It is safe
+// from any goroutine, and a caller that sees true is not on the loop's
+// goroutine (the loop cannot call while it blocks): one atomic load that
+// lets a layer above tell a foreign goroutine from its own code without a
+// goroutine id. A caller that sees false may still be foreign, racing
+// with running callbacks; that case is left to the race detector.
+func (l *Loop) Polling() bool { return l.polling.Load() }
+
 // CallSoon schedules fn to run in the next batch, after the callbacks
 // already scheduled, and returns a handle that can cancel it.
 func (l *Loop) CallSoon(fn func()) Handle {

@@ -36,7 +36,7 @@ func (t *Task) noteCancelled(op string) {
 	t.cancelledCalls++
 	if t.cancelledCalls == 1000 {
 		t.r.cfg.logger.Warn("task: keeps calling blocking operations after they returned ErrCancelled; check the error and return",
-			slog.String("task", t.name), slog.String("operation", op), slog.Int("calls", t.cancelledCalls))
+			slog.String("task", t.Name()), slog.String("operation", op), slog.Int("calls", t.cancelledCalls))
 	}
 }
 

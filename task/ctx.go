@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -12,46 +13,74 @@ type ctxKey struct{}
 // scopeCtx is the context.Context a scope hands its body: Done closes and
 // Err turns non-nil when the scope becomes effectively cancelled, Deadline
 // is the effective deadline, and values come from the parent.
+//
+// Its four context methods are safe from any goroutine (the standard
+// library calls them from its own: context.AfterFunc, WithCancel's
+// propagation, exec.CommandContext). They read only what the loop
+// publishes atomically on the scope (ctxErr, doneCh, effDeadline) and
+// fields that never change after init. Everything else about a scope is
+// the loop's, and the blocking calls that use it must come from the
+// owning task (see current).
 type scopeCtx struct {
-	parent context.Context
-	s      *Scope
-	t      *Task // the only task that may block with this ctx
+	parent context.Context // immutable
+	s      *Scope          // immutable
+	t      *Task           // immutable: the only task that may block with this ctx
 }
 
+// noDeadline is effDeadline's value for "no deadline".
+const noDeadline = math.MaxInt64
+
+// Deadline returns the effective deadline: the earliest deadline of the
+// scope and its enclosing scopes up to the first shield, on the loop's
+// clock (mock time under a MockClock, which the standard library reads
+// as wall time).
 func (c *scopeCtx) Deadline() (time.Time, bool) {
-	var d time.Time
-	ok := false
-	for x := c.s; x != nil; x = x.parent {
-		if x.hasDeadline && (!ok || x.deadline.Before(d)) {
-			d, ok = x.deadline, true
-		}
-		if x.shield {
-			break
-		}
+	n := c.s.effDeadline.Load()
+	if n == noDeadline {
+		return time.Time{}, false
 	}
-	return d, ok
+	return c.s.r.epoch.Add(time.Duration(n)), true
 }
 
+// Done returns a channel closed once the scope is effectively cancelled.
+// Successive calls return the same channel.
 func (c *scopeCtx) Done() <-chan struct{} {
-	if c.s.done == nil {
-		c.s.done = make(chan struct{})
-		if c.s.origin() != nil {
-			c.s.closeDone()
-		}
+	s := c.s
+	if p := s.doneCh.Load(); p != nil {
+		return *p
 	}
-	return c.s.done
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	if p := s.doneCh.Load(); p != nil {
+		return *p
+	}
+	ch := closedChan
+	if s.ctxErr.Load() == ctxLive {
+		ch = make(chan struct{})
+	}
+	s.doneCh.Store(&ch)
+	return ch
 }
 
+// closedChan is the Done channel of a scope cancelled before anyone asked
+// for it (context's own closedchan does the same).
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
+// Err returns nil until Done is closed; then context.DeadlineExceeded if a
+// deadline caused the cancellation, context.Canceled otherwise. Once
+// non-nil it never changes.
 func (c *scopeCtx) Err() error {
-	o := c.s.origin()
-	switch {
-	case o == nil:
-		return nil
-	case o.why == reasonDeadline:
-		return context.DeadlineExceeded
-	default:
+	switch c.s.ctxErr.Load() {
+	case ctxCanceled:
 		return context.Canceled
+	case ctxDeadline:
+		return context.DeadlineExceeded
 	}
+	return nil
 }
 
 func (c *scopeCtx) Value(key any) any {
@@ -61,22 +90,52 @@ func (c *scopeCtx) Value(key any) any {
 	return c.parent.Value(key)
 }
 
-func (c *scopeCtx) String() string { return fmt.Sprintf("task.ctx(%s)", c.t.name) }
+func (c *scopeCtx) String() string { return fmt.Sprintf("task.ctx(%s)", c.t.Name()) }
+
+// Values of Scope.ctxErr.
+const (
+	ctxLive int32 = iota
+	ctxCanceled
+	ctxDeadline
+)
+
+// markCancelled publishes that s is effectively cancelled: Err turns
+// non-nil and Done closes. It runs on the loop; the first call wins.
+func (s *Scope) markCancelled(origin *Scope) {
+	if s.ctxErr.Load() != ctxLive {
+		return
+	}
+	code := ctxCanceled
+	if origin.why == reasonDeadline {
+		code = ctxDeadline
+	}
+	s.doneMu.Lock()
+	s.ctxErr.Store(code)
+	if p := s.doneCh.Load(); p != nil && *p != closedChan {
+		close(*p)
+	}
+	s.doneMu.Unlock()
+}
 
 // current returns the running task that owns ctx, panicking with advice
 // when ctx is not a task ctx or belongs to another task.
 func current(ctx context.Context, op string) (*Task, *scopeCtx) {
 	c, _ := ctx.Value(ctxKey{}).(*scopeCtx)
 	if c == nil {
+		if _, worker := ctx.Value(threadKey{}).(*threadCall); worker {
+			panic(fmt.Sprintf("task: %s called with a ToThread worker's ctx; the worker runs on its own goroutine, not on the loop: use FromThread(ctx, fn) to run fn as a task", op))
+		}
 		panic(fmt.Sprintf("task: %s needs a ctx from task.Run, a nursery or a scope; this one comes from elsewhere", op))
 	}
 	t := c.t
-	if t.r.current != t {
+	// Polling first: a goroutine that sees the loop blocked in its poller
+	// is not the loop's, and must not read r.current (the loop writes it).
+	if foreign := t.r.loop.Polling(); foreign || t.r.current != t {
 		switch {
-		case t.r.current == nil:
-			panic(fmt.Sprintf("task: %s called with task %q's ctx from outside any task (a loop callback or another goroutine); use FromThread or a Token to run code on the loop", op, t.name))
+		case foreign || t.r.current == nil:
+			panic(fmt.Sprintf("task: %s called with task %q's ctx from outside any task (a loop callback or another goroutine); use FromThread or a Token to run code on the loop", op, t.Name()))
 		default:
-			panic(fmt.Sprintf("task: %s called with task %q's ctx from task %q; a ctx belongs to one task, use the ctx your task body received", op, t.name, t.r.current.name))
+			panic(fmt.Sprintf("task: %s called with task %q's ctx from task %q; a ctx belongs to one task, use the ctx your task body received", op, t.Name(), t.r.current.Name()))
 		}
 	}
 	return t, c
@@ -97,6 +156,9 @@ func (t *Task) cancelErr(op string) error {
 // is checked before a task resumes, not after the callbacks already
 // queued (Trio checks deadlines on every scheduler pass).
 func (s *Scope) expireDeadlines() {
+	if s.effDeadline.Load() == noDeadline {
+		return // no deadline on the chain: nothing to read the clock for
+	}
 	var now time.Time
 	for x := s; x != nil; x = x.parent {
 		if x.hasDeadline && !x.cancelCalled {

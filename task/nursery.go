@@ -44,12 +44,13 @@ func WithNursery(ctx context.Context, body func(ctx context.Context, n *Nursery)
 	r := t.r
 	s := r.open(t, t.scope, ctx)
 	s.enterTask(t)
+	s.settle()
 	n := &Nursery{r: r, scope: s, owner: t}
 	s.nursery = n
 	err := n.runBody(body)
 	n.bodyDone = true
 	if err != nil {
-		n.fail(err, t.name)
+		n.fail(err, t.Name())
 	}
 	n.stopServicesIfDone()
 	if n.children+len(n.services) == 0 {
@@ -78,7 +79,7 @@ func (n *Nursery) runBody(body func(ctx context.Context, n *Nursery) error) (err
 			if _, ok := v.(teardown); ok {
 				panic(v)
 			}
-			n.recordPanic(newPanicError(v, n.owner.name))
+			n.recordPanic(newPanicError(v, n.owner.Name()))
 		}
 	}()
 	return body(n.scope.ctx, n)
@@ -137,6 +138,11 @@ func (n *Nursery) GoService(fn func(ctx context.Context) error, opts ...SpawnOpt
 }
 
 func (n *Nursery) start(fn func(ctx context.Context) error, service bool, opts []SpawnOption) *Task {
+	return n.startNamed(fn, funcPC(fn), service, opts)
+}
+
+// startNamed starts fn, named by opts or after the function at pc.
+func (n *Nursery) startNamed(fn func(ctx context.Context) error, pc uintptr, service bool, opts []SpawnOption) *Task {
 	if n.closed {
 		panic("task: Nursery.Go after the nursery closed; start tasks while its WithNursery body or a child still runs, or open a new nursery")
 	}
@@ -148,10 +154,7 @@ func (n *Nursery) start(fn func(ctx context.Context) error, service bool, opts [
 		}
 		name = cfg.name
 	}
-	if name == "" {
-		name = funcName(fn)
-	}
-	t := n.r.spawn(fn, n.scope, n.scope.ctx, name, n)
+	t := n.r.spawn(fn, n.scope, n.scope.ctx, name, pc, n)
 	n.adopt(t, service)
 	return t
 }
@@ -183,7 +186,7 @@ func (n *Nursery) childDone(t *Task) {
 	if t.panicked != nil {
 		n.recordPanic(t.panicked)
 	} else if t.result != nil {
-		n.fail(t.result, t.name)
+		n.fail(t.result, t.Name())
 	}
 	n.stopServicesIfDone()
 	if n.children+len(n.services) == 0 && n.exitWait != nil {
@@ -228,12 +231,11 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 		started bool
 		w       = &waiter{what: "Start", abort: never}
 	)
-	name := funcName(fn)
 	var child *Task
 	body := func(cctx context.Context) error {
 		return fn(cctx, func(v T) {
 			if started {
-				panic(fmt.Sprintf("task: started called twice in task %q", child.name))
+				panic(fmt.Sprintf("task: started called twice in task %q", child.Name()))
 			}
 			started, val = true, v
 			child.root.reparent(n.scope)
@@ -241,7 +243,7 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 			r.wake(w, nil)
 		})
 	}
-	child = r.spawn(body, t.scope, c, name, nil)
+	child = r.spawn(body, t.scope, c, "", funcPC(fn), nil)
 	child.done = append(child.done, func() {
 		if started {
 			return
@@ -253,7 +255,7 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 		case child.result != nil:
 			r.wake(w, child.result)
 		default:
-			r.wake(w, fmt.Errorf("task: Start: task %q returned without calling started", child.name))
+			r.wake(w, fmt.Errorf("task: Start: task %q returned without calling started", child.Name()))
 		}
 	})
 	err := r.park(t, w)
@@ -270,6 +272,10 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 func (s *Scope) reparent(p *Scope) {
 	s.unlink()
 	s.linkUnder(p)
+	s.refreshDeadlines()
+	if s.origin() != nil {
+		s.propagate() // moved into a cancelled nursery: its ctx closes now
+	}
 }
 
 // Handle is a typed reference to a child task started with Spawn.
@@ -286,15 +292,11 @@ type Handle[T any] struct {
 // Wait and to the nursery.
 func Spawn[T any](n *Nursery, fn func(ctx context.Context) (T, error), opts ...SpawnOption) *Handle[T] {
 	h := &Handle[T]{}
-	cfg := spawnConfig{name: funcName(fn)}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	h.t = n.start(func(ctx context.Context) error {
+	h.t = n.startNamed(func(ctx context.Context) error {
 		v, err := fn(ctx)
 		h.val = v
 		return err
-	}, false, []SpawnOption{Name(cfg.name)})
+	}, funcPC(fn), false, opts)
 	h.t.done = append(h.t.done, h.finish)
 	return h
 }
@@ -326,7 +328,7 @@ func (h *Handle[T]) Wait(ctx context.Context) (T, error) {
 		return zero, err
 	}
 	if !h.done {
-		w := &waiter{what: "Handle.Wait " + h.t.name}
+		w := &waiter{what: "Handle.Wait " + h.t.Name()}
 		w.abort = func() bool {
 			for i, x := range h.waiters {
 				if x == w {

@@ -46,7 +46,7 @@ func Statistics(ctx context.Context) Stats {
 func (r *runner) reportSlow(cb loop.Callback, d time.Duration) {
 	if t := r.lastStepped; t != nil && cb.PC() == r.stepPC {
 		r.cfg.logger.Warn("task: ran without reaching a checkpoint for too long",
-			slog.String("task", t.name), slog.Duration("duration", d),
+			slog.String("task", t.Name()), slog.Duration("duration", d),
 			slog.Duration("threshold", r.cfg.slowTask))
 		return
 	}
@@ -77,7 +77,7 @@ func (r *runner) dump(w io.Writer) {
 	}
 	var walk func(t *Task, depth int)
 	walk = func(t *Task, depth int) {
-		fmt.Fprintf(w, "%*s- %s [%s", 2*depth, "", t.name, t.state)
+		fmt.Fprintf(w, "%*s- %s [%s", 2*depth, "", t.Name(), t.state)
 		if t.wait != nil && !t.wait.done {
 			fmt.Fprintf(w, ": %s", t.wait.what)
 		}

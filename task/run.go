@@ -54,6 +54,7 @@ func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger =
 // runner is the state of one Run.
 type runner struct {
 	loop            *loop.Loop
+	epoch           time.Time // the loop's clock at the start: deadlines are published as ns since it
 	cfg             config
 	current         *Task
 	coros           []*coro
@@ -104,8 +105,9 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 		return fmt.Errorf("task: Run: %w", err)
 	}
 	r.loop = l
+	r.epoch = l.Now()
 	r.top = r.open(nil, nil, context.Background())
-	r.main = r.spawn(main, r.top, r.top.ctx, funcName(main), nil)
+	r.main = r.spawn(main, r.top, r.top.ctx, "", funcPC(main), nil)
 	r.watchIdle()
 	stopSignals := r.catchInterrupt()
 	runErr := l.Run()
@@ -125,9 +127,10 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	return r.main.result
 }
 
-// spawn creates a task running fn under parent and schedules it.
-func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parentCtx context.Context, name string, n *Nursery) *Task {
-	t := &Task{r: r, name: name, body: fn, nursery: n, budget: fairnessBudget}
+// spawn creates a task running fn under parent and schedules it. The
+// task is called name, or if that is empty, after the function at pc.
+func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parentCtx context.Context, name string, pc uintptr, n *Nursery) *Task {
+	t := &Task{r: r, name: name, pc: pc, body: fn, nursery: n, budget: fairnessBudget}
 	t.stepFn = t.step
 	if r.stepPC == 0 {
 		r.stepPC = loop.Callback{}.PCOf(t.stepFn)
@@ -135,6 +138,7 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 	t.root = &t.rootScope
 	r.init(t.root, &t.rootCtx, t, parent, parentCtx)
 	t.root.enterTask(t)
+	t.root.settle()
 	t.ctx = t.root.ctx
 	t.coro = r.getCoro()
 	t.coro.job = t

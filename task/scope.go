@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/f04742a6/reactor/loop"
@@ -68,9 +70,21 @@ type Scope struct {
 	timer        loop.Handle
 	caught       bool
 	outcome      Outcome
-	done         chan struct{}
-	doneClosed   bool
 	nursery      *Nursery // the nursery whose scope this is, if any
+
+	// What the ctx's methods read from any goroutine (see scopeCtx).
+	// Invariant: ctxErr != ctxLive once the scope has been effectively
+	// cancelled (markCancelled, from propagate or settle); it is never
+	// reset, so a ctx's Err and Done never go back, even if a shield set
+	// later lets the scope's blocking calls run again.
+	ctxErr atomic.Int32
+	doneMu sync.Mutex                    // serialises creating and closing doneCh
+	doneCh atomic.Pointer[chan struct{}] // nil until Done is first called
+	// Invariant: effDeadline is the earliest deadline of s and its
+	// ancestors up to and including the first shielded one, in ns since
+	// r.epoch (noDeadline: none); refreshDeadlines restores it after a
+	// deadline, shield or parent changes.
+	effDeadline atomic.Int64
 
 	// the scope tree (intrusive lists: opening a scope allocates nothing
 	// but the scope)
@@ -93,9 +107,63 @@ func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope 
 func (r *runner) init(s *Scope, c *scopeCtx, t *Task, parent *Scope, parentCtx context.Context) {
 	*s = Scope{r: r, owner: t, ctx: c}
 	*c = scopeCtx{parent: parentCtx, s: s, t: t}
+	s.effDeadline.Store(noDeadline)
 	if parent != nil {
 		s.linkUnder(parent)
+		s.effDeadline.Store(parent.effDeadline.Load())
 	}
+}
+
+// settle publishes what a new scope inherits once its shield and deadline
+// are set: the effective deadline, and cancellation if it opened inside a
+// cancelled scope (its ctx's Done is closed from the start).
+func (s *Scope) settle() {
+	s.refreshDeadlines()
+	if p := s.parent; p != nil && !s.shield && p.ctxErr.Load() != ctxLive {
+		if o := s.origin(); o != nil {
+			s.markCancelled(o)
+		}
+	}
+}
+
+// refreshDeadlines recomputes effDeadline for s and, where it changed,
+// for its descendants; a subtree whose root did not change is skipped.
+// It walks the intrusive tree without a stack, so depth costs nothing.
+func (s *Scope) refreshDeadlines() {
+	if !s.recomputeDeadline() {
+		return
+	}
+	x := s.firstChild
+	for x != nil {
+		if x.recomputeDeadline() && x.firstChild != nil {
+			x = x.firstChild
+			continue
+		}
+		for x != s && x.nextSib == nil {
+			x = x.parent
+		}
+		if x == s {
+			return
+		}
+		x = x.nextSib
+	}
+}
+
+// recomputeDeadline sets effDeadline from the scope's own deadline and its
+// parent's, reporting whether it changed.
+func (s *Scope) recomputeDeadline() bool {
+	eff := int64(noDeadline)
+	if s.hasDeadline {
+		eff = int64(s.deadline.Sub(s.r.epoch))
+	}
+	if p := s.parent; p != nil && !s.shield {
+		eff = min(eff, p.effDeadline.Load())
+	}
+	if s.effDeadline.Load() == eff {
+		return false
+	}
+	s.effDeadline.Store(eff)
+	return true
 }
 
 // linkUnder makes s a child of p in the scope tree.
@@ -254,10 +322,11 @@ func (s *Scope) propagate() {
 	for len(stack) > 0 {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if x.origin() == nil {
+		o := x.origin()
+		if o == nil {
 			continue
 		}
-		x.closeDone()
+		x.markCancelled(o)
 		for t := x.tasks; t != nil; t = t.nextInScope {
 			if t.state == StateBlocked {
 				if err := t.cancelErr("blocked call"); err != nil {
@@ -271,13 +340,6 @@ func (s *Scope) propagate() {
 			}
 		}
 	}
-}
-
-func (s *Scope) closeDone() {
-	if s.done != nil && !s.doneClosed {
-		close(s.done)
-	}
-	s.doneClosed = true
 }
 
 // CancelCalled reports whether Cancel was called or the deadline passed.
@@ -301,7 +363,11 @@ func (s *Scope) SetShield(on bool) {
 		return
 	}
 	s.shield = on
-	if !on && s.state == scopeActive && s.origin() != nil {
+	if s.state != scopeActive {
+		return
+	}
+	s.refreshDeadlines()
+	if !on && s.origin() != nil {
 		s.propagate()
 	}
 }
@@ -318,6 +384,7 @@ func (s *Scope) SetDeadline(t time.Time) {
 		return
 	}
 	s.deadline, s.hasDeadline = t, true
+	s.refreshDeadlines()
 	s.timer.Cancel() // one timer per scope, moved with the deadline
 	if s.cancelCalled {
 		return
@@ -343,7 +410,7 @@ func (s *Scope) reasonText() string {
 	case reasonServices:
 		what = "service task stopped: its nursery is done"
 	case reasonInterrupt:
-		what = "interrupted (SIGINT)"
+		what = "interrupted"
 	case reasonDeadlock:
 		what = "cancelled to end a deadlock"
 	default:
@@ -353,7 +420,7 @@ func (s *Scope) reasonText() string {
 		what += " (" + s.whyText + ")"
 	}
 	if s.owner != nil {
-		what += fmt.Sprintf(" in task %q", s.owner.name)
+		what += fmt.Sprintf(" in task %q", s.owner.Name())
 	}
 	return what
 }

@@ -98,14 +98,14 @@ func (l *Lock) Lock(ctx context.Context) error {
 		return fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)
 	}
 	if l.owner == t {
-		panic(fmt.Sprintf("task: Lock.Lock by task %q, which already holds it: the lock is not reentrant", t.name))
+		panic(fmt.Sprintf("task: Lock.Lock by task %q, which already holds it: the lock is not reentrant", t.Name()))
 	}
 	if l.owner == nil && len(l.q.waiters) == 0 {
 		l.acquired(t)
 		return t.r.checkpoint(ctx, c, t, "Lock.Lock")
 	}
 	// Unlock makes us the owner before waking us.
-	return l.q.park(ctx, c, t, "Lock.Lock (held by "+l.owner.name+")", "Lock.Lock")
+	return l.q.park(ctx, c, t, "Lock.Lock (held by "+l.owner.Name()+")", "Lock.Lock")
 }
 
 func (l *Lock) acquired(t *Task) {
@@ -119,7 +119,7 @@ func (l *Lock) taskEnded(t *Task) {
 		return
 	}
 	l.owner = nil
-	l.broken = fmt.Sprintf("its owner, task %q, ended without unlocking", t.name)
+	l.broken = fmt.Sprintf("its owner, task %q, ended without unlocking", t.Name())
 	for l.q.handOff(fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)) != nil {
 	}
 }
@@ -147,7 +147,7 @@ func (l *Lock) Unlock() {
 	}
 	cur := l.owner.r.current
 	if cur != l.owner {
-		panic(fmt.Sprintf("task: Lock.Unlock by %s; only the owner, task %q, may unlock", taskName(cur), l.owner.name))
+		panic(fmt.Sprintf("task: Lock.Unlock by %s; only the owner, task %q, may unlock", taskName(cur), l.owner.Name()))
 	}
 	l.owner.unhold(l)
 	l.owner = nil
@@ -162,7 +162,7 @@ func taskName(t *Task) string {
 	if t == nil {
 		return "code outside any task"
 	}
-	return fmt.Sprintf("task %q", t.name)
+	return fmt.Sprintf("task %q", t.Name())
 }
 
 // Locked reports whether the lock is held.
@@ -284,7 +284,7 @@ func (l *CapacityLimiter) Acquire(ctx context.Context) error {
 	t, c := current(ctx, "CapacityLimiter.Acquire")
 	l.bind(t.r, "CapacityLimiter")
 	if l.borrowers[t] {
-		panic(fmt.Sprintf("task: CapacityLimiter.Acquire: task %q already holds a token", t.name))
+		panic(fmt.Sprintf("task: CapacityLimiter.Acquire: task %q already holds a token", t.Name()))
 	}
 	if err := t.check(ctx, c, "CapacityLimiter.Acquire"); err != nil {
 		return err

@@ -163,7 +163,7 @@ func TestCondition(t *testing.T) {
 							return err
 						}
 						err := c.Wait(ctx)
-						expect(t, l.Locked() && l.owner.name != "", "Wait returned without the lock (err %v)", err)
+						expect(t, l.Locked() && l.owner != nil, "Wait returned without the lock (err %v)", err)
 						woke = append(woke, i)
 						l.Unlock()
 						return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -35,7 +36,8 @@ var legal = [...][]State{
 // Task is one coroutine on the loop.
 type Task struct {
 	r         *runner
-	name      string
+	name      string  // given with Name; "" means: named after pc
+	pc        uintptr // entry of the task's function, for its default name
 	state     State
 	body      func(ctx context.Context) error
 	ctx       *scopeCtx // the body's ctx
@@ -63,8 +65,16 @@ type Task struct {
 	prevLive, nextLive       *Task
 }
 
-// Name returns the task's name.
-func (t *Task) Name() string { return t.name }
+// Name returns the task's name: the one given with Name, or else its
+// function's, as "pkg.Func", with the file and line for a function
+// literal ("main.main.func2 (main.go:42)"). A default name is made when
+// asked for, so naming costs spawning nothing.
+func (t *Task) Name() string {
+	if t.name != "" {
+		return t.name
+	}
+	return funcNameAt(t.pc)
+}
 
 // State returns the task's state.
 func (t *Task) State() State { return t.state }
@@ -77,7 +87,7 @@ func (t *Task) transition(to State) {
 			return
 		}
 	}
-	panic(fmt.Sprintf("task: internal error: task %q cannot go from %v to %v", t.name, t.state, to))
+	panic(fmt.Sprintf("task: internal error: task %q cannot go from %v to %v", t.Name(), t.state, to))
 }
 
 // coro is a pooled coroutine: a goroutine made by iter.Pull that runs task
@@ -124,9 +134,9 @@ func (r *runner) runBody(t *Task) {
 	defer func() {
 		if v := recover(); v != nil {
 			if _, ok := v.(teardown); ok {
-				t.result = fmt.Errorf("task %q: %w", t.name, ErrDeadlock)
+				t.result = fmt.Errorf("task %q: %w", t.Name(), ErrDeadlock)
 			} else {
-				t.panicked = newPanicError(v, t.name)
+				t.panicked = newPanicError(v, t.Name())
 			}
 		}
 		t.result = t.root.exit(t.result)
@@ -217,15 +227,27 @@ func (r *runner) abortWait(t *Task, err error) bool {
 	return r.wake(w, err)
 }
 
-// funcName names a task after its function: "pkg.Func" or "pkg.Func.func1".
-func funcName(fn any) string {
-	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
+// funcPC returns the entry address of a function value.
+func funcPC(fn any) uintptr { return reflect.ValueOf(fn).Pointer() }
+
+// funcName names a function for a reader; see funcNameAt.
+func funcName(fn any) string { return funcNameAt(funcPC(fn)) }
+
+// funcNameAt names the function at pc: "pkg.Func", "pkg.(*T).Method", or
+// for a function literal, whose generated name ("main.main.func2.1") a
+// reader cannot place, that name with its file and line.
+func funcNameAt(pc uintptr) string {
+	f := runtime.FuncForPC(pc)
 	if f == nil {
 		return "task"
 	}
-	name := f.Name()
+	name := strings.TrimSuffix(f.Name(), "-fm")
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
+	}
+	if strings.Contains(name, ".func") {
+		file, line := f.FileLine(pc)
+		name += fmt.Sprintf(" (%s:%d)", filepath.Base(file), line)
 	}
 	return name
 }

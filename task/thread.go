@@ -133,7 +133,7 @@ func (r *runner) runFromOutside(fn func(ctx context.Context) error, where func()
 			return
 		}
 		parent, pctx := where()
-		t := r.spawn(fn, parent, pctx, funcName(fn), nil)
+		t := r.spawn(fn, parent, pctx, "", funcPC(fn), nil)
 		t.done = append(t.done, func() {
 			p = t.panicked
 			done <- t.result

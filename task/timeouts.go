@@ -24,6 +24,7 @@ func runScope(ctx context.Context, op string, setup func(*Scope), fn func(contex
 	if setup != nil {
 		setup(s)
 	}
+	s.settle()
 	exited := false
 	defer func() {
 		if !exited {
