@@ -30,7 +30,7 @@ type item[T any] struct {
 }
 
 type channel[T any] struct {
-	bound
+	b         binding // in use while tasks wait on it or hold leases
 	capacity  int
 	buf       []item[T]
 	sendQ     []*waiter // parked senders; waiter.value is *item[T]
@@ -87,7 +87,7 @@ func (s *Sender[T]) Send(ctx context.Context, v T) error {
 
 func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error {
 	t, c := current(ctx, op)
-	s.ch.bind(t.r, "channel")
+	s.ch.b.use(t.r, "channel")
 	if err := s.usable(op); err != nil {
 		return err
 	}
@@ -99,7 +99,15 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 	}
 	w := &waiter{what: op + " (channel full)", value: &item[T]{v: v, ack: ack}, owner: s, queue: &s.ch.sendQ}
 	s.ch.sendQ = append(s.ch.sendQ, w)
-	return t.r.block(ctx, c, t, w, op)
+	s.ch.settle(t.r)
+	err := t.r.block(ctx, c, t, w, op)
+	s.ch.settle(t.r)
+	return err
+}
+
+// settle records whether the channel is in use on r (see binding).
+func (ch *channel[T]) settle(r *runner) {
+	ch.b.settle(r, len(ch.sendQ)+len(ch.recvQ)+ch.leases > 0)
 }
 
 func (s *Sender[T]) usable(op string) error {
@@ -134,14 +142,12 @@ func (ch *channel[T]) offer(r *runner, it item[T]) bool {
 // TrySend sends v if a receiver or the buffer can take it at once, and
 // fails with ErrWouldBlock otherwise. It is not a checkpoint.
 func (s *Sender[T]) TrySend(v T) error {
+	r := s.ch.b.onLoop("Sender.TrySend", "channel")
 	if err := s.usable("Sender.TrySend"); err != nil {
 		return err
 	}
-	var r *runner
-	if len(s.ch.recvQ) > 0 {
-		r = s.ch.recvQ[0].t.r
-	}
 	if s.ch.offer(r, item[T]{v: v}) {
+		s.ch.settle(r)
 		return nil
 	}
 	return fmt.Errorf("task: Sender.TrySend: %w", ErrWouldBlock)
@@ -196,6 +202,7 @@ func (s *Sender[T]) Close() error { return s.CloseWithError(nil) }
 // the buffer drained, receivers get the first such error instead of
 // ErrEndOfChannel.
 func (s *Sender[T]) CloseWithError(err error) error {
+	r := s.ch.b.onLoop("Sender.Close", "channel")
 	if s.closed {
 		return nil
 	}
@@ -207,6 +214,7 @@ func (s *Sender[T]) CloseWithError(err error) error {
 	ch.senders--
 	ch.sendQ = wakeOwned(ch.sendQ, s, fmt.Errorf("task: Send: %w", ErrClosedResource))
 	ch.wakeAtEnd()
+	ch.settle(r)
 	return nil
 }
 
@@ -287,7 +295,7 @@ func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
 
 func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) {
 	t, c := current(ctx, op)
-	rc.ch.bind(t.r, "channel")
+	rc.ch.b.use(t.r, "channel")
 	if rc.closed {
 		return item[T]{}, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
 	}
@@ -303,7 +311,10 @@ func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) 
 	}
 	w := &waiter{what: op + " (channel empty)", owner: rc, queue: &ch.recvQ}
 	ch.recvQ = append(ch.recvQ, w)
-	if err := t.r.block(ctx, c, t, w, op); err != nil {
+	ch.settle(t.r)
+	err := t.r.block(ctx, c, t, w, op)
+	ch.settle(t.r)
+	if err != nil {
 		return item[T]{}, err
 	}
 	return *w.value.(*item[T]), nil
@@ -320,16 +331,14 @@ func (it item[T]) acked(ch *channel[T]) {
 // not, ErrEndOfChannel at the end. It is not a checkpoint.
 func (rc *Receiver[T]) TryReceive() (T, error) {
 	var zero T
+	ch := rc.ch
+	r := ch.b.onLoop("Receiver.TryReceive", "channel")
 	if rc.closed {
 		return zero, fmt.Errorf("task: Receiver.TryReceive: %w", ErrClosedResource)
 	}
-	ch := rc.ch
-	var r *runner
-	if len(ch.sendQ) > 0 {
-		r = ch.sendQ[0].t.r
-	}
 	if it, ok := ch.take(r); ok {
 		it.acked(ch)
+		ch.settle(r)
 		return it.v, nil
 	}
 	if ch.over() {
@@ -359,6 +368,7 @@ func (rc *Receiver[T]) ReceiveLease(ctx context.Context) (*Lease[T], error) {
 	}
 	rc.ch.leases++
 	t, _ := current(ctx, "Receiver.ReceiveLease")
+	rc.ch.settle(t.r)
 	l := &Lease[T]{ch: rc.ch, it: it, holder: t}
 	t.hold(l) // the holder may end without settling: then it goes back
 	return l, nil
@@ -370,6 +380,7 @@ func (l *Lease[T]) Value() T { return l.it.v }
 // Ack settles the lease: the value is delivered. Ack after Release is a
 // no-op.
 func (l *Lease[T]) Ack() {
+	l.ch.b.onLoop("Lease.Ack", "channel")
 	if l.settled {
 		return
 	}
@@ -378,11 +389,13 @@ func (l *Lease[T]) Ack() {
 	l.ch.leases--
 	l.it.acked(l.ch)
 	l.ch.wakeAtEnd()
+	l.ch.settle(l.holder.r)
 }
 
 // Release gives the value back: it goes to the front of the channel, to
 // the first waiting receiver if there is one. Release after Ack is a no-op.
 func (l *Lease[T]) Release() {
+	l.ch.b.onLoop("Lease.Release", "channel")
 	if l.settled {
 		return
 	}
@@ -390,6 +403,7 @@ func (l *Lease[T]) Release() {
 	l.holder.unhold(l)
 	ch := l.ch
 	ch.leases--
+	defer ch.settle(l.holder.r)
 	if ch.receivers == 0 {
 		return // nobody left to take it
 	}
@@ -419,11 +433,13 @@ func (rc *Receiver[T]) Clone() *Receiver[T] {
 // buffered Close returns a *DiscardedError with their count. Idempotent,
 // not a checkpoint.
 func (rc *Receiver[T]) Close() error {
+	ch := rc.ch
+	r := ch.b.onLoop("Receiver.Close", "channel")
 	if rc.closed {
 		return nil
 	}
 	rc.closed = true
-	ch := rc.ch
+	defer ch.settle(r)
 	ch.receivers--
 	ch.recvQ = wakeOwned(ch.recvQ, rc, fmt.Errorf("task: Receive: %w", ErrClosedResource))
 	if ch.receivers > 0 {

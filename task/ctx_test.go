@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -125,7 +126,7 @@ func TestCtxDoneFromAnotherGoroutine(t *testing.T) {
 					t.Errorf("Err() = %v, want %v", err, tc.want)
 				}
 				return nil
-			}, WithClock(clock))
+			}, WithClock(clock), WithLogger(slog.New(slog.DiscardHandler)))
 			if err != nil {
 				t.Fatal(err)
 			}

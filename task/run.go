@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/f04742a6/reactor/loop"
@@ -66,12 +67,13 @@ type runner struct {
 	idleWait        []*waiter // WaitAllTasksBlocked
 	failure         error     // ErrDeadlock or ErrInterrupted, set by the runner
 	torn            bool
+	ended           atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	fdWait          map[fdKey]*waiter
 	lastStepped     *Task   // the task whose step ran last: the watchdog names it
 	stepPC          uintptr // entry of (*Task).step, to recognise steps
 	sigintReceivers int
 	sources         int // open Tokens, signal receivers, foreign contexts
-	threads         threadLimiter
+	threads         *CapacityLimiter // DefaultThreadLimiter
 	workers         sync.WaitGroup // ToThread goroutines
 }
 
@@ -98,7 +100,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	r := &runner{cfg: cfg}
+	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit)}
 	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger),
 		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow))...)
 	if err != nil {
@@ -141,7 +143,7 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 	t.root.settle()
 	t.ctx = t.root.ctx
 	t.coro = r.getCoro()
-	t.coro.job = t
+	t.coro.job.Store(t)
 	r.live++
 	r.stats.Tasks++
 	t.nextLive = r.all
@@ -188,6 +190,12 @@ func (r *runner) finish(t *Task) {
 // resolve), unwinds them.
 func (r *runner) teardown() {
 	r.torn = true
+	r.ended.Store(true)
+	for t := r.all; t != nil; t = t.nextLive {
+		if w := t.wait; w != nil && w.queue != nil {
+			*w.queue = removeWaiter(*w.queue, w) // objects outlive the run: leave no dead waiter in them
+		}
+	}
 	for t := r.all; t != nil; {
 		next := t.nextLive
 		if t.coro != nil {

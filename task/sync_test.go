@@ -185,19 +185,3 @@ func TestCondition(t *testing.T) {
 		})
 	})
 }
-
-// Synchronisation objects belong to one loop.
-func TestObjectsBelongToOneLoop(t *testing.T) {
-	var e Event
-	s, r := NewChannel[int](1)
-	mustRun(t, func(ctx context.Context) error {
-		e.Set()
-		s.Send(ctx, 1)
-		return e.Wait(ctx)
-	})
-	mustRun(t, func(ctx context.Context) error {
-		expect(t, catchPanic(func() { e.Wait(ctx) }) != nil, "Event used from a second loop did not panic")
-		expect(t, catchPanic(func() { r.Receive(ctx) }) != nil, "channel used from a second loop did not panic")
-		return nil
-	})
-}

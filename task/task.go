@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync/atomic"
 )
 
 // State is a task's lifecycle state. Only the loop changes it.
@@ -97,7 +98,14 @@ type coro struct {
 	next  func() (struct{}, bool)
 	stop  func()
 	yield func(struct{}) bool
-	job   *Task
+	r     *runner
+	// job is the task the coroutine runs, nil between tasks. It is atomic
+	// because the watchdog reads it from its own goroutine; it changes
+	// once per task, not per switch.
+	job atomic.Pointer[Task]
+	// goid is the coroutine goroutine's id, set when it starts (before the
+	// first yield) and fixed for its life; registered in coroutines.
+	goid uint64
 }
 
 // teardown unwinds a task whose coroutine is stopped while it is parked;
@@ -105,12 +113,15 @@ type coro struct {
 type teardown struct{}
 
 func (r *runner) newCoro() *coro {
-	c := &coro{}
+	c := &coro{r: r}
 	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
 		c.yield = yield
-		for c.job != nil {
-			r.runBody(c.job)
-			c.job = nil
+		c.goid = goid()
+		coroutines.Store(c.goid, c)
+		defer coroutines.Delete(c.goid)
+		for t := c.job.Load(); t != nil; t = c.job.Load() {
+			r.runBody(t)
+			c.job.Store(nil)
 			if !yield(struct{}{}) {
 				return
 			}

@@ -10,21 +10,39 @@ import (
 // ThreadOption configures ToThread.
 type ThreadOption func(*threadConfig)
 
-type threadConfig struct{ abandon bool }
+type threadConfig struct {
+	abandon bool
+	limiter *CapacityLimiter
+}
 
 // AbandonOnCancel makes a cancelled ToThread return at once with the
 // cancellation instead of waiting for fn; fn's ctx is still cancelled, and
 // its eventual result is discarded.
 func AbandonOnCancel() ThreadOption { return func(c *threadConfig) { c.abandon = true } }
 
-// DefaultThreadLimit is how many ToThread workers of one Run may run at
-// once; further calls wait their turn (FIFO).
+// Limiter makes ToThread take its token from l instead of the run's
+// DefaultThreadLimiter.
+func Limiter(l *CapacityLimiter) ThreadOption { return func(c *threadConfig) { c.limiter = l } }
+
+// DefaultThreadLimit is the size of a run's DefaultThreadLimiter.
 const DefaultThreadLimit = 40
+
+// DefaultThreadLimiter returns the run's limiter for ToThread workers:
+// DefaultThreadLimit tokens to start with, resizable with SetTotal; calls
+// beyond it wait their turn (FIFO).
+func DefaultThreadLimiter(ctx context.Context) *CapacityLimiter {
+	c, _ := ctx.Value(ctxKey{}).(*scopeCtx)
+	if c == nil {
+		panic("task: DefaultThreadLimiter needs a ctx from task.Run, a nursery or a scope")
+	}
+	return c.t.r.threads
+}
 
 type threadKey struct{}
 
 // threadCall is what a worker's ctx carries, so FromThread can find the
-// loop and the scope of the task that called ToThread.
+// loop and the scope of the task that called ToThread. It is also the
+// borrower of the call's limiter token.
 type threadCall struct {
 	r       *runner
 	scope   *Scope          // the caller's scope: FromThread tasks run under it
@@ -33,14 +51,42 @@ type threadCall struct {
 	gone    bool // the caller stopped waiting (abandoned): run detached
 }
 
+// workerCtx is the ctx a ToThread worker gets: the caller's ctx (so its
+// Done, Err, Deadline and values, all safe from any goroutine), with the
+// call for FromThread. It hides the task ctx from task's blocking calls,
+// which would otherwise run on the wrong goroutine.
+type workerCtx struct {
+	context.Context
+	call *threadCall
+}
+
+func (w *workerCtx) Value(key any) any {
+	switch key {
+	case threadKey{}:
+		return w.call
+	case ctxKey{}:
+		return nil
+	}
+	return w.Context.Value(key)
+}
+
 // ToThread runs fn on another goroutine and waits for it, without
-// blocking the loop. fn's ctx is cancelled when the caller's scope is
-// cancelled (cooperative cancellation: by default the caller still waits
-// for fn to return, and gets fn's result); with AbandonOnCancel the caller
-// returns at once. A call made in a cancelled scope does not start fn. At
-// most DefaultThreadLimit workers run at once. While a worker runs, the
-// loop is not idle: a mock clock does not autojump and
-// WaitAllTasksBlocked waits. Run waits for every worker to return.
+// blocking the loop. fn's ctx carries the caller's effective deadline and
+// is cancelled with the caller's scope; its Err is
+// context.DeadlineExceeded when a deadline was the cause. By default the
+// caller waits for fn to return; with AbandonOnCancel a cancelled caller
+// returns at once. If the caller's scope is cancelled while fn runs,
+// ToThread returns that cancellation joined with fn's error (fn's ctx.Err
+// itself is not repeated), so the scope that caused it catches it: a
+// MoveOnAfter reports timedOut and a FailAfter's error matches ErrTimeout
+// even when fn returns its own error ("signal: killed" from os/exec), and
+// errors.Is still finds fn's error. A call made in a cancelled scope does
+// not start fn.
+//
+// Workers are goroutines, limited by a CapacityLimiter (the run's
+// DefaultThreadLimiter, or Limiter(l)). While a worker runs, the loop is
+// not idle: a mock clock does not autojump and WaitAllTasksBlocked
+// waits. Run waits for every worker to return.
 func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...ThreadOption) error {
 	var cfg threadConfig
 	for _, o := range opts {
@@ -51,22 +97,22 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 		return err
 	}
 	r := t.r
-	if err := r.threads.acquire(ctx, c, t); err != nil {
-		return err
+	lim := cfg.limiter
+	if lim == nil {
+		lim = r.threads
 	}
 	call := &threadCall{r: r, scope: t.scope, ctx: ctx, abandon: cfg.abandon}
-	wctx, cancel := context.WithCancel(context.WithValue(context.WithoutCancel(ctx), threadKey{}, call))
+	if err := lim.acquireFor(ctx, c, t, call, "ToThread"); err != nil {
+		return err
+	}
 	release := r.loop.Hold()
 	w := &waiter{what: "ToThread " + funcName(fn)}
-	cancelAsked := false
 	w.abort = func() bool {
-		cancelAsked = true
-		cancel() // ask fn to stop
-		if cfg.abandon {
-			call.gone = true
-		}
+		// fn's ctx is already cancelled: it is the caller's.
+		call.gone = cfg.abandon
 		return cfg.abandon
 	}
+	wctx := &workerCtx{Context: ctx, call: call}
 	r.workers.Add(1)
 	go func() {
 		defer r.workers.Done()
@@ -79,10 +125,9 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 			}()
 			return fn(wctx)
 		}()
-		cancel()
 		r.loop.CallSoonThreadsafe(func() {
 			release()
-			r.threads.release()
+			lim.releaseFor(r, call)
 			w.value = p
 			r.wake(w, err) // no-op if the caller abandoned it
 		})
@@ -91,14 +136,19 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 	if p, ok := w.value.(*PanicError); ok && p != nil {
 		panic(p)
 	}
-	if cancelAsked && errors.Is(err, context.Canceled) {
-		// fn stopped because we asked it to: that is the caller's
-		// cancellation, which its scope catches.
-		if ce := t.cancelErr("ToThread"); ce != nil {
-			return ce
+	if ce := t.cancelErr("ToThread"); ce != nil {
+		if err == nil || isContextErr(err) {
+			return ce // fn stopped because we asked it to, or finished anyway
 		}
+		return errors.Join(ce, err)
 	}
 	return err
+}
+
+// isContextErr reports whether err is only a context's cancellation (fn
+// returned ctx.Err(), or wrapped it).
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // FromThread runs fn as a task on the loop, from a ToThread worker, and
@@ -176,38 +226,4 @@ func (tk *Token) Run(fn func(ctx context.Context) error) error {
 // goroutine.
 func (tk *Token) Close() {
 	tk.once.Do(func() { tk.r.loop.CallSoonThreadsafe(tk.release) })
-}
-
-// threadLimiter bounds the running workers, FIFO.
-type threadLimiter struct {
-	busy    int
-	waiters []*waiter
-}
-
-func (l *threadLimiter) acquire(ctx context.Context, c *scopeCtx, t *Task) error {
-	if l.busy < DefaultThreadLimit && len(l.waiters) == 0 {
-		l.busy++
-		return nil
-	}
-	w := &waiter{what: "ToThread: waiting for a worker slot"}
-	w.abort = func() bool {
-		for i, x := range l.waiters {
-			if x == w {
-				l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
-			}
-		}
-		return true
-	}
-	l.waiters = append(l.waiters, w)
-	return t.r.block(ctx, c, t, w, "ToThread") // release hands the slot over
-}
-
-func (l *threadLimiter) release() {
-	if len(l.waiters) > 0 {
-		w := l.waiters[0]
-		l.waiters = l.waiters[1:]
-		w.t.r.wake(w, nil) // the slot passes straight to the first waiter
-		return
-	}
-	l.busy--
 }

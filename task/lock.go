@@ -1,0 +1,153 @@
+package task
+
+import (
+	"context"
+	"fmt"
+)
+
+// Lock is a mutual-exclusion lock for tasks: FIFO, owned by the task that
+// holds it, and not reentrant. The zero value is ready for every method.
+// If the owner ends without unlocking, waiters and later callers get
+// ErrBrokenResource instead of waiting forever. A Lock is tied to a loop
+// only while it is held.
+type Lock struct {
+	b      binding
+	owner  *Task // Invariant: nil, or a live task that has l in its held list
+	broken string
+	q      waitQueue // Invariant: empty unless owner != nil (Unlock hands over)
+}
+
+func (l *Lock) settle(r *runner) { l.b.settle(r, l.owner != nil) }
+
+// Lock acquires the lock, waiting in FIFO order.
+func (l *Lock) Lock(ctx context.Context) error {
+	t, c := current(ctx, "Lock.Lock")
+	l.b.use(t.r, "Lock")
+	if err := t.check(ctx, c, "Lock.Lock"); err != nil {
+		return err
+	}
+	if l.broken != "" {
+		return fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)
+	}
+	if l.owner == t {
+		panic(fmt.Sprintf("task: Lock.Lock by task %q, which already holds it: the lock is not reentrant", t.Name()))
+	}
+	if l.owner == nil {
+		l.acquired(t)
+		return t.r.checkpoint(ctx, c, t, "Lock.Lock")
+	}
+	// Unlock makes us the owner before waking us.
+	return l.q.park(ctx, c, t, "Lock.Lock (held by "+l.owner.Name()+")", "Lock.Lock")
+}
+
+func (l *Lock) acquired(t *Task) {
+	l.owner = t
+	t.hold(l)
+	l.settle(t.r)
+}
+
+// taskEnded breaks the lock: its owner ended while holding it.
+func (l *Lock) taskEnded(t *Task) {
+	if l.owner != t {
+		return
+	}
+	l.owner = nil
+	l.broken = fmt.Sprintf("its owner, task %q, ended without unlocking", t.Name())
+	for l.q.handOff(fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)) != nil {
+	}
+	l.settle(t.r)
+}
+
+// TryLock acquires the lock if it is free, without blocking, and reports
+// whether it did. It is not a checkpoint. Call it from a task: on a lock
+// nobody holds, finding the calling task costs a goroutine lookup (about
+// 2 µs), since there is no ctx to say who calls.
+func (l *Lock) TryLock() bool {
+	r := l.b.onLoop("Lock.TryLock", "Lock")
+	t := callerOn(r, "Lock.TryLock")
+	if l.owner != nil || l.broken != "" {
+		return false
+	}
+	l.acquired(t)
+	return true
+}
+
+// Unlock releases the lock, handing it straight to the first waiter. Only
+// the owner may unlock: anyone else panics. Not a checkpoint.
+func (l *Lock) Unlock() {
+	r := l.b.onLoop("Lock.Unlock", "Lock")
+	if l.owner == nil {
+		panic("task: Lock.Unlock of a Lock that is not locked; Unlock only after a successful Lock or TryLock")
+	}
+	if cur := r.current; cur != l.owner {
+		panic(fmt.Sprintf("task: Lock.Unlock by %s; only the owner, task %q, may unlock it", taskName(cur), l.owner.Name()))
+	}
+	l.owner.unhold(l)
+	l.owner = nil
+	if w := l.q.first(); w != nil {
+		l.owner = w.t
+		w.t.hold(l)
+		l.q.handOff(nil)
+	}
+	l.settle(r)
+}
+
+func taskName(t *Task) string {
+	if t == nil {
+		return "code outside any task"
+	}
+	return fmt.Sprintf("task %q", t.Name())
+}
+
+// Locked reports whether the lock is held.
+func (l *Lock) Locked() bool { return l.owner != nil }
+
+// Condition lets tasks wait for a notification while holding a Lock. It is
+// tied to a loop only while tasks wait on it.
+type Condition struct {
+	b binding
+	l *Lock
+	q waitQueue
+}
+
+// NewCondition returns a condition that uses l.
+func NewCondition(l *Lock) *Condition { return &Condition{l: l} }
+
+// Wait releases the lock, waits for Notify, and re-acquires the lock
+// before returning, also when cancelled: the lock is held on every return.
+// The caller must hold the lock.
+func (c *Condition) Wait(ctx context.Context) error {
+	t, sc := current(ctx, "Condition.Wait")
+	if c.l.owner != t {
+		panic("task: Condition.Wait without holding its lock; Lock it first")
+	}
+	c.b.use(t.r, "Condition")
+	if err := t.check(ctx, sc, "Condition.Wait"); err != nil {
+		return err
+	}
+	c.l.Unlock()
+	c.b.settle(t.r, true)
+	err := c.q.park(ctx, sc, t, "Condition.Wait", "Condition.Wait")
+	c.b.settle(t.r, c.q.len() > 0)
+	// Re-acquire shielded: a cancellation must not leave us without it.
+	lerr := Shield(ctx, func(ctx context.Context) error { return c.l.Lock(ctx) })
+	if lerr != nil {
+		return lerr
+	}
+	return err
+}
+
+// Notify wakes up to n waiters (they then queue for the lock, FIFO). The
+// caller must hold the lock.
+func (c *Condition) Notify(n int) {
+	r := c.l.b.onLoop("Condition.Notify", "Lock")
+	if c.l.owner == nil || r.current != c.l.owner {
+		panic("task: Condition.Notify without holding its lock; Lock it first")
+	}
+	for ; n > 0 && c.q.handOff(nil) != nil; n-- {
+	}
+	c.b.settle(r, c.q.len() > 0)
+}
+
+// NotifyAll wakes every waiter.
+func (c *Condition) NotifyAll() { c.Notify(c.q.len()) }
