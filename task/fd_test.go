@@ -85,3 +85,28 @@ func TestWithSeed(t *testing.T) {
 	a, b := order(WithSeed(3)), order(WithSeed(3))
 	expect(t, slices.Equal(a, b) && !slices.IsSorted(a), "seeded: %v vs %v", a, b)
 }
+
+// NotifyClosing wakes a task waiting on an fd about to be closed (before:
+// it hung forever, with no deadlock report: a watched fd can still wake).
+func TestNotifyClosingWakesWaiters(t *testing.T) {
+	a, b, err := sock.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close(b)
+	mustRun(t, func(ctx context.Context) error {
+		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+			var waitErr error
+			n.Go(func(ctx context.Context) error { waitErr = WaitReadable(ctx, a); return nil })
+			for range 3 {
+				Checkpoint(ctx) // the reader is parked now
+			}
+			NotifyClosing(ctx, a)
+			sock.Close(a)
+			Checkpoint(ctx)
+			expect(t, errors.Is(waitErr, ErrClosedResource), "the waiter got %v", waitErr)
+			NotifyClosing(ctx, b) // nobody waits: nothing happens
+			return nil
+		})
+	})
+}

@@ -1,0 +1,26 @@
+package task
+
+import "context"
+
+// WaitAllTasksBlocked blocks until every other task is blocked and the
+// loop has nothing to do: no callback ready, no I/O ready, no thread
+// worker busy. Tasks sleeping on timers count as blocked. It runs before
+// an autojumping clock jumps. For tests.
+func WaitAllTasksBlocked(ctx context.Context) error {
+	t, c := current(ctx, "WaitAllTasksBlocked")
+	if err := t.check(ctx, c, "WaitAllTasksBlocked"); err != nil {
+		return err
+	}
+	r := t.r
+	w := &waiter{what: "WaitAllTasksBlocked"}
+	w.abort = func() bool {
+		for i, x := range r.idleWait {
+			if x == w {
+				r.idleWait = append(r.idleWait[:i], r.idleWait[i+1:]...)
+			}
+		}
+		return true
+	}
+	r.idleWait = append(r.idleWait, w)
+	return r.block(ctx, c, t, w, "WaitAllTasksBlocked")
+}

@@ -1,0 +1,40 @@
+package task
+
+import (
+	"context"
+	"time"
+)
+
+// Now returns the current time on the loop's clock.
+func Now(ctx context.Context) time.Time {
+	c, _ := ctx.Value(ctxKey{}).(*scopeCtx)
+	if c == nil {
+		panic("task: Now needs a ctx from task.Run, a nursery or a scope")
+	}
+	return c.t.r.loop.Now()
+}
+
+// Sleep blocks for d on the loop's clock; d <= 0 is one checkpoint.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return Checkpoint(ctx)
+	}
+	return SleepUntil(ctx, Now(ctx).Add(d))
+}
+
+// SleepUntil blocks until the loop's clock reaches deadline; a deadline in
+// the past is one checkpoint.
+func SleepUntil(ctx context.Context, deadline time.Time) error {
+	t, c := current(ctx, "SleepUntil")
+	if err := t.check(ctx, c, "Sleep"); err != nil {
+		return err
+	}
+	r := t.r
+	if !deadline.After(r.loop.Now()) {
+		return Checkpoint(ctx)
+	}
+	w := &waiter{what: "sleep until " + deadline.Format(time.RFC3339Nano)}
+	h := r.loop.CallAt(deadline, func() { r.wake(w, nil) })
+	w.abort = func() bool { h.Cancel(); return true }
+	return r.block(ctx, c, t, w, "Sleep")
+}
