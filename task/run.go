@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,8 @@ type config struct {
 	slowTask    time.Duration
 	logger      *slog.Logger
 	instruments []Instrument
+	signals     []os.Signal // with signalsSet: WithSignals' choice (default: defaultSignals)
+	signalsSet  bool
 }
 
 // WithClock runs the loop on c (e.g. a *MockClock).
@@ -71,7 +74,8 @@ type runner struct {
 	fdWait          map[fdKey]*waiter
 	lastStepped     *Task   // the task whose step ran last: the watchdog names it
 	stepPC          uintptr // entry of (*Task).step, to recognise steps
-	sigintReceivers int
+	receivers       map[os.Signal]int // open SignalReceivers per signal: Run leaves those signals to them
+	interrupted     bool              // a caught signal cancelled the run; a second one ends the process
 	sources         int // open Tokens, signal receivers, foreign contexts
 	threads         *CapacityLimiter // DefaultThreadLimiter
 	workers         sync.WaitGroup // ToThread goroutines
@@ -111,7 +115,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	r.top = r.open(nil, nil, context.Background())
 	r.main = r.spawn(main, r.top, r.top.ctx, "", funcPC(main), nil)
 	r.watchIdle()
-	stopSignals := r.catchInterrupt()
+	stopSignals := r.catchSignals()
 	runErr := l.Run()
 	stopSignals()
 	r.workers.Wait() // abandoned workers: their ctx is cancelled
@@ -124,7 +128,13 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 		panic(p)
 	}
 	if r.failure != nil {
-		return errors.Join(r.failure, r.main.result)
+		// The cancellation the run caused itself (interrupt, deadlock) is
+		// said once, by the failure: one readable line unless main had
+		// other errors too.
+		if rest, _ := filterCancel(r.main.result, r.top); rest != nil {
+			return errors.Join(r.failure, rest)
+		}
+		return r.failure
 	}
 	return r.main.result
 }

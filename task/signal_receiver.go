@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"syscall"
 )
 
 // SignalReceiver delivers signals to one task at a time. Open it with
@@ -16,8 +15,8 @@ import (
 //
 // Signals of one kind that arrive before a task takes them coalesce into
 // one; different kinds are delivered in the order they first arrived, so
-// two busy signals alternate. While a receiver for SIGINT is open, Run does
-// not turn SIGINT into cancellation: the receiver gets it. Close restores
+// two busy signals alternate. While a receiver for a signal is open, Run
+// does not turn that signal into cancellation: the receiver gets it. Close restores
 // the previous disposition; signals still pending are raised again (on
 // unix), so they reach whatever handles them next (Go's os/signal fans
 // signals out: "previous handler" means the other receivers, or the
@@ -47,8 +46,11 @@ func OpenSignalReceiver(ctx context.Context, sigs ...os.Signal) (*SignalReceiver
 		quit: make(chan struct{}), done: make(chan struct{}),
 		release: r.wakeSource(), // a signal can wake a task: not a deadlock
 	}
-	if s.catches(os.Interrupt) {
-		r.sigintReceivers++
+	if r.receivers == nil {
+		r.receivers = map[os.Signal]int{}
+	}
+	for _, sig := range s.sigs {
+		r.receivers[sig]++
 	}
 	signal.Notify(s.ch, sigs...)
 	go func() {
@@ -63,15 +65,6 @@ func OpenSignalReceiver(ctx context.Context, sigs ...os.Signal) (*SignalReceiver
 		}
 	}()
 	return s, nil
-}
-
-func (s *SignalReceiver) catches(sig os.Signal) bool {
-	for _, x := range s.sigs {
-		if x == sig || (x == syscall.SIGINT && sig == os.Interrupt) {
-			return true
-		}
-	}
-	return false
 }
 
 // deliver runs on the loop.
@@ -156,8 +149,8 @@ func (s *SignalReceiver) Close() error {
 	signal.Stop(s.ch)
 	close(s.quit)
 	<-s.done
-	if s.catches(os.Interrupt) {
-		s.r.sigintReceivers--
+	for _, sig := range s.sigs {
+		s.r.receivers[sig]--
 	}
 	s.release()
 	if w := s.waiter; w != nil {
