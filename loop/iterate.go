@@ -121,6 +121,9 @@ func (l *Loop) poll(timeout time.Duration) (int, error) {
 	n, err := l.poller.Wait(l.events, timeout)
 	if blocking {
 		l.polling.Store(false)
+		if s := l.sampler; s != nil {
+			s.pollReturned()
+		}
 	}
 	l.sincePoll = 0
 	l.stats.polls.Add(1)

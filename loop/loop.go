@@ -46,6 +46,7 @@ type Loop struct {
 
 	slow        time.Duration
 	slowReport  func(cb Callback, d time.Duration)
+	stallReport func(Stall)
 	sampler     *sampler // the real-clock watchdog, while Run runs
 	seq         uint64   // callbacks started, for the sampler
 	logger      *slog.Logger

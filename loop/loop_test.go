@@ -714,34 +714,85 @@ func TestCrossGoroutinePingPongNeverLosesAWake(t *testing.T) {
 	}
 }
 
-// With the real clock the watchdog samples (see watchdog.go); a callback
-// that really blocks the loop is reported with its name.
-func TestWatchdogSamplerReportsRealSlowCallback(t *testing.T) {
+// With the real clock the watchdog samples (see watchdog.go). A callback
+// stuck in a Go channel receive is reported while it is stuck, with the
+// blocking line, again at doubling intervals, and with its total when it
+// returns (before: only when it returned, so a permanent hang said nothing).
+func TestWatchdogReportsStuckCallbackWhileStuck(t *testing.T) {
 	h := &captureHandler{}
 	l := newLoop(t, WithLogger(slog.New(h)), WithSlowCallback(4*time.Millisecond))
-	l.CallSoon(func() {
-		// Hog the loop until the sampler has flagged us (at least the 4ms
-		// threshold; the 10s cap only stops a broken sampler hanging).
-		for start := time.Now(); l.sampler.flagged.Load() == 0 && time.Since(start) < 10*time.Second; {
-		}
-	})
+	release := make(chan struct{})
+	l.CallSoon(func() { stuckInChannelReceive(release) })
 	l.CallSoon(l.Stop)
-	run(t, l)
-	if len(h.records) != 1 {
-		t.Fatalf("watchdog reported %d times, want 1", len(h.records))
-	}
-	var name string
-	var dur time.Duration
-	h.records[0].Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "callback":
-			name = a.Value.String()
-		case "duration":
-			dur = a.Value.Duration()
+	done := make(chan error)
+	go func() { done <- l.Run() }()
+	// Wait for the second live report (at twice the threshold) while the
+	// loop is still stuck, then let it go.
+	for deadline := time.Now().Add(10 * time.Second); l.Stats().Stalls < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("no live report of the stuck callback within 10s")
 		}
-		return true
-	})
-	if !strings.Contains(name, "TestWatchdogSamplerReportsRealSlowCallback") || dur < 4*time.Millisecond {
-		t.Fatalf("report names %q, duration %v", name, dur)
+		runtime.Gosched()
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.records) < 3 {
+		t.Fatalf("%d reports, want two live ones and the total", len(h.records))
+	}
+	attrs := func(r slog.Record) map[string]slog.Value {
+		m := map[string]slog.Value{}
+		r.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value; return true })
+		return m
+	}
+	var live []map[string]slog.Value
+	var last map[string]slog.Value
+	for _, r := range h.records {
+		if _, ok := attrs(r)["running"]; ok {
+			live = append(live, attrs(r))
+		} else {
+			last = attrs(r)
+		}
+	}
+	if len(live) < 2 || last == nil {
+		t.Fatalf("%d live reports and a total: %v, want two and one", len(live), last != nil)
+	}
+	first, second := live[0], live[1]
+	if !strings.Contains(first["stack"].String(), "stuckInChannelReceive") || first["running"].Duration() < 4*time.Millisecond {
+		t.Errorf("live report: running %v, stack:\n%s", first["running"], first["stack"])
+	}
+	if second["running"].Duration() < 2*first["running"].Duration()-time.Millisecond {
+		t.Errorf("second report after %v, first after %v: want doubling", second["running"], first["running"])
+	}
+	if !strings.Contains(last["callback"].String(), "TestWatchdogReportsStuckCallbackWhileStuck") || last["duration"].Duration() < second["running"].Duration() {
+		t.Errorf("final report: %q after %v", last["callback"], last["duration"])
+	}
+}
+
+//go:noinline
+func stuckInChannelReceive(release chan struct{}) { <-release }
+
+// An idle loop (blocked in its poller) does not wake for the watchdog:
+// the sampler parks (before: it ticked every quarter threshold).
+func TestWatchdogSamplerParksWhileIdle(t *testing.T) {
+	l := newLoop(t, WithSlowCallback(4*time.Millisecond)) // a tick every millisecond while busy
+	done := make(chan error)
+	go func() { done <- l.Run() }()
+	for !l.polling.Load() {
+		runtime.Gosched()
+	}
+	var before uint64
+	l.CallSoonThreadsafe(func() { before = l.sampler.ticks.Load() })
+	time.Sleep(200 * time.Millisecond) // the span measured, not a synchronisation
+	var after uint64
+	l.CallSoonThreadsafe(func() { after = l.sampler.ticks.Load(); l.Stop() })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if after-before > 5 {
+		t.Fatalf("the sampler woke %d times in 200ms of an idle loop", after-before)
 	}
 }

@@ -90,11 +90,12 @@ type Stats struct {
 	Callbacks     uint64 // callbacks run
 	Polls         uint64 // poller waits, blocking or not
 	Timers        uint64 // timers fired
-	SlowCallbacks uint64 // watchdog reports
+	SlowCallbacks uint64 // watchdog reports of slow callbacks, made when they returned
+	Stalls        uint64 // watchdog reports of callbacks still running (real clock only)
 }
 
 type counters struct {
-	iterations, callbacks, polls, timers, slow atomic.Uint64
+	iterations, callbacks, polls, timers, slow, stalls atomic.Uint64
 }
 
 // Stats returns the counters. It is safe to call from any goroutine.
@@ -105,5 +106,6 @@ func (l *Loop) Stats() Stats {
 		Polls:         l.stats.polls.Load(),
 		Timers:        l.stats.timers.Load(),
 		SlowCallbacks: l.stats.slow.Load(),
+		Stalls:        l.stats.stalls.Load(),
 	}
 }

@@ -1,8 +1,11 @@
 package loop
 
 import (
+	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/f04742a6/reactor/internal/goroutines"
 )
 
 // The slow-callback watchdog has two ways to time callbacks.
@@ -11,50 +14,116 @@ import (
 // more than the callback hand-off itself (a vDSO call, ~45 ns on a VM), so
 // a sampler goroutine watches instead: the loop publishes a sequence
 // number as each callback starts (one atomic store), and the sampler,
-// ticking every quarter threshold, flags a callback whose number has not
-// changed for a whole threshold. The loop reports it when it returns, with
-// the time the sampler saw it running, a lower bound of its duration. A
-// callback that overran the threshold by less than a tick can go
-// unreported.
+// ticking every quarter threshold, notices a callback whose number has not
+// changed for a whole threshold. It reports it at once, from its own
+// goroutine, while the callback is still running (a callback stuck for
+// good in a Go channel receive or a sync.Mutex would otherwise never be
+// reported): the time so far and the stack of the stuck goroutine. It
+// reports again at doubling intervals (2, 4, 8 thresholds...) while the
+// callback lasts, and the loop reports the total when it returns. Times
+// are lower bounds: the sampler sees a callback start up to a tick late.
+//
+// While the loop blocks in its poller the sampler parks too: an idle loop
+// costs no wake-ups. The loop wakes it when the poll returns (one atomic
+// load per blocking poll).
 //
 // With any other clock (a MockClock in tests), time moves only when told,
-// so the loop reads the clock after every callback: exact and
-// deterministic.
+// so the loop reads the clock after every callback and reports a slow one
+// when it returns: exact and deterministic, in the clock's time.
 type sampler struct {
 	progress atomic.Uint64 // the running callback's sequence number; 0: none
-	flagged  atomic.Int64  // unix ns when the flagged callback was first seen; 0: none
-	stop     chan struct{}
-	done     chan struct{}
+	flagged  atomic.Int64  // unix ns when the reported callback was first seen; 0: none
+	// parked is set by the sampler before it parks while the loop polls;
+	// the loop clears it and sends on wake when its poll returns (each
+	// stores its own flag first and loads the other's second, so one of
+	// them sees the other).
+	parked atomic.Bool
+	wake   chan struct{} // capacity 1
+	ticks  atomic.Uint64 // how often the sampler woke, for tests
+	stop   chan struct{}
+	done   chan struct{}
 }
+
+// Stall is what the watchdog says of a callback that has been running
+// past the threshold and still runs.
+type Stall struct {
+	Running time.Duration // how long so far (a lower bound)
+	// LoopGoroutine is the id of the goroutine running the loop, for a
+	// report that wants the stuck goroutine's stack (see
+	// internal/goroutines); a layer running its own coroutines looks for
+	// them.
+	LoopGoroutine uint64
+}
+
+// WithStallReport replaces the watchdog's report of a callback that is
+// still running past the threshold. fn runs on the watchdog's goroutine,
+// not the loop's (which is stuck): it must only read what is safe from
+// any goroutine.
+func WithStallReport(fn func(Stall)) Option { return func(l *Loop) { l.stallReport = fn } }
 
 // startSampler starts the sampler goroutine for one Run.
 func (l *Loop) startSampler() {
-	s := &sampler{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &sampler{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	l.sampler = s
+	loopID := goroutines.ID()
 	period := max(l.slow/4, time.Millisecond)
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(period)
 		defer t.Stop()
-		var last, reported uint64
+		var last uint64
 		var since time.Time
+		var next time.Duration // when the running callback is reported next
 		for {
 			select {
 			case <-s.stop:
 				return
 			case now := <-t.C:
+				s.ticks.Add(1)
 				p := s.progress.Load()
 				if p == 0 || p != last {
-					last, since = p, now
+					last, since, next = p, now, l.slow
+					if p == 0 && !s.park(l) {
+						return
+					}
 					continue
 				}
-				if p != reported && now.Sub(since) >= l.slow {
-					reported = p
+				if running := now.Sub(since); running >= next {
 					s.flagged.Store(since.UnixNano())
+					l.reportStall(Stall{Running: running, LoopGoroutine: loopID})
+					next *= 2
 				}
 			}
 		}
 	}()
+}
+
+// park waits, while the loop blocks in its poller, until the poll
+// returns; it reports false if the sampler is to stop.
+func (s *sampler) park(l *Loop) bool {
+	s.parked.Store(true)
+	if !l.polling.Load() {
+		s.parked.Store(false) // not blocked after all
+		return true
+	}
+	select {
+	case <-s.wake:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
+
+// pollReturned wakes a parked sampler; the loop calls it after a blocking
+// poll.
+func (s *sampler) pollReturned() {
+	if s.parked.Load() {
+		s.parked.Store(false)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (l *Loop) stopSampler() {
@@ -69,7 +138,7 @@ func (l *Loop) stopSampler() {
 func (s *sampler) callbackStarting(seq uint64) { s.progress.Store(seq) }
 
 // slowSince returns when the sampler first saw the callback that just
-// returned still running, if it flagged it, and clears the flag.
+// returned still running, if it reported it, and clears the flag.
 func (s *sampler) slowSince() (time.Time, bool) {
 	ns := s.flagged.Load()
 	if ns == 0 {
@@ -77,4 +146,23 @@ func (s *sampler) slowSince() (time.Time, bool) {
 	}
 	s.flagged.Store(0)
 	return time.Unix(0, ns), true
+}
+
+// reportStall is the live report, on the sampler's goroutine.
+func (l *Loop) reportStall(st Stall) {
+	l.stats.stalls.Add(1)
+	if l.stallReport != nil {
+		l.stallReport(st)
+		return
+	}
+	var stack string
+	for _, tr := range goroutines.All(1 << 20) {
+		if tr.ID == st.LoopGoroutine {
+			stack = string(tr.Text)
+		}
+	}
+	l.logger.Warn("loop: a callback is blocking the event loop",
+		slog.Duration("running", st.Running),
+		slog.Duration("threshold", l.slow),
+		slog.String("stack", stack))
 }

@@ -3,7 +3,6 @@ package task
 import (
 	"context"
 	"fmt"
-	"log/slog"
 )
 
 // fairnessBudget is how many blocking operations that complete at once a
@@ -27,16 +26,6 @@ func (t *Task) check(ctx context.Context, c *scopeCtx, op string) error {
 	}
 	t.cancelledCalls = 0
 	return nil
-}
-
-// noteCancelled reports a task that keeps calling blocking operations
-// after they failed with cancellation: an ignored error in a loop.
-func (t *Task) noteCancelled(op string) {
-	t.cancelledCalls++
-	if t.cancelledCalls == 1000 {
-		t.r.cfg.logger.Warn("task: keeps calling blocking operations after they returned ErrCancelled; check the error and return",
-			slog.String("task", t.Name()), slog.String("operation", op), slog.Int("calls", t.cancelledCalls))
-	}
 }
 
 // checkpoint is the full checkpoint of an operation that completed at

@@ -59,7 +59,6 @@ func waitFD(ctx context.Context, fd uintptr, write bool) error {
 	return r.block(ctx, c, t, w, op)
 }
 
-
 // NotifyClosing wakes every task waiting on fd (WaitReadable,
 // WaitWritable) with an error matching ErrClosedResource. Call it before
 // closing an fd another task may be waiting on (streams do it in Close):

@@ -1,10 +1,9 @@
 package task
 
 import (
-	"bytes"
-	"runtime"
-	"strconv"
 	"sync"
+
+	"github.com/f04742a6/reactor/internal/goroutines"
 )
 
 // coroutines maps the goroutine id of every live coroutine (of every Run
@@ -16,23 +15,10 @@ import (
 // per task switch.
 var coroutines sync.Map // uint64 -> *coro
 
-// goid returns the calling goroutine's id, parsed from the header of its
-// stack trace ("goroutine 18 [running]:"). It costs about 2 µs.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
-}
-
 // callerTask returns the task running on the calling goroutine, or nil if
 // the caller is not a task's coroutine.
 func callerTask() *Task {
-	v, ok := coroutines.Load(goid())
+	v, ok := coroutines.Load(goroutines.ID())
 	if !ok {
 		return nil
 	}

@@ -21,7 +21,9 @@ func WithSignals(sigs ...os.Signal) Option {
 // interruptError is Run's error when a signal interrupted it.
 type interruptError struct{ sig os.Signal }
 
-func (e *interruptError) Error() string { return "task: " + ErrInterrupted.Error() + " by " + signalName(e.sig) }
+func (e *interruptError) Error() string {
+	return "task: " + ErrInterrupted.Error() + " by " + signalName(e.sig)
+}
 
 func (e *interruptError) Is(target error) bool { return target == ErrInterrupted }
 

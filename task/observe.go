@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"time"
-
-	"github.com/f04742a6/reactor/loop"
 )
 
 // Instrument observes every task state transition, on the loop's
@@ -37,22 +33,6 @@ func Statistics(ctx context.Context) Stats {
 	s.Loop = c.t.r.loop.Stats()
 	s.Live = c.t.r.live
 	return s
-}
-
-// reportSlow is the loop watchdog's report, made right after a slow
-// callback returned. A task step is reported by the task's name: the task
-// ran that long without reaching a checkpoint and held up every other task
-// and all I/O.
-func (r *runner) reportSlow(cb loop.Callback, d time.Duration) {
-	if t := r.lastStepped; t != nil && cb.PC() == r.stepPC {
-		r.cfg.logger.Warn("task: ran without reaching a checkpoint for too long",
-			slog.String("task", t.Name()), slog.Duration("duration", d),
-			slog.Duration("threshold", r.cfg.slowTask))
-		return
-	}
-	r.cfg.logger.Warn("task: a loop callback blocked the loop",
-		slog.String("callback", cb.Name()), slog.Duration("duration", d),
-		slog.Duration("threshold", r.cfg.slowTask))
 }
 
 // Dump writes the task tree: every live task, indented under the task

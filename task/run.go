@@ -57,28 +57,28 @@ func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger =
 
 // runner is the state of one Run.
 type runner struct {
-	loop            *loop.Loop
-	epoch           time.Time // the loop's clock at the start: deadlines are published as ns since it
-	cfg             config
-	current         *Task
-	coros           []*coro
-	live            int
-	all             *Task  // live tasks, linked through prevLive/nextLive
-	top             *Scope // above main: cancelled by SIGINT and deadlock
-	main            *Task
-	stats           Stats
-	idleWait        []*waiter // WaitAllTasksBlocked
-	failure         error     // ErrDeadlock or ErrInterrupted, set by the runner
-	torn            bool
-	ended           atomic.Bool // Run is over: objects still bound to it are idle (see binding)
-	fdWait          map[fdKey]*waiter
-	lastStepped     *Task   // the task whose step ran last: the watchdog names it
-	stepPC          uintptr // entry of (*Task).step, to recognise steps
-	receivers       map[os.Signal]int // open SignalReceivers per signal: Run leaves those signals to them
-	interrupted     bool              // a caught signal cancelled the run; a second one ends the process
-	sources         int // open Tokens, signal receivers, foreign contexts
-	threads         *CapacityLimiter // DefaultThreadLimiter
-	workers         sync.WaitGroup // ToThread goroutines
+	loop        *loop.Loop
+	epoch       time.Time // the loop's clock at the start: deadlines are published as ns since it
+	cfg         config
+	current     *Task
+	coros       []*coro
+	live        int
+	all         *Task  // live tasks, linked through prevLive/nextLive
+	top         *Scope // above main: cancelled by SIGINT and deadlock
+	main        *Task
+	stats       Stats
+	idleWait    []*waiter // WaitAllTasksBlocked
+	failure     error     // ErrDeadlock or ErrInterrupted, set by the runner
+	torn        bool
+	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
+	fdWait      map[fdKey]*waiter
+	lastStepped *Task             // the task whose step ran last: the watchdog names it
+	stepPC      uintptr           // entry of (*Task).step, to recognise steps
+	receivers   map[os.Signal]int // open SignalReceivers per signal: Run leaves those signals to them
+	interrupted bool              // a caught signal cancelled the run; a second one ends the process
+	sources     int               // open Tokens, signal receivers, foreign contexts
+	threads     *CapacityLimiter  // DefaultThreadLimiter
+	workers     sync.WaitGroup    // ToThread goroutines
 }
 
 // Stats are the runner's counters.
@@ -106,7 +106,8 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	}
 	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit)}
 	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger),
-		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow))...)
+		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow),
+		loop.WithStallReport(r.reportStall))...)
 	if err != nil {
 		return fmt.Errorf("task: Run: %w", err)
 	}

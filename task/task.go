@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+
+	"github.com/f04742a6/reactor/internal/goroutines"
 )
 
 // State is a task's lifecycle state. Only the loop changes it.
@@ -116,7 +118,7 @@ func (r *runner) newCoro() *coro {
 	c := &coro{r: r}
 	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
 		c.yield = yield
-		c.goid = goid()
+		c.goid = goroutines.ID()
 		coroutines.Store(c.goid, c)
 		defer coroutines.Delete(c.goid)
 		for t := c.job.Load(); t != nil; t = c.job.Load() {

@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -130,3 +131,61 @@ func TestInstrumentSeesTransitions(t *testing.T) {
 		t.Fatalf("transitions\n got %s\nwant %s", got, want)
 	}
 }
+
+// A task that blocks its loop on a Go channel is reported while it is
+// blocked: its name, the time so far and the line it is stuck on; then
+// the total once it yields (before: nothing until it returned).
+func TestWatchdogReportsBlockedTaskWhileBlocked(t *testing.T) {
+	h := &records{}
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- Run(func(ctx context.Context) error {
+			return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+				n.Go(func(ctx context.Context) error {
+					blockOnGoChannel(release) // the mistake the watchdog exists for
+					return nil
+				}, Name("stuck"))
+				return nil
+			})
+		}, WithSlowTask(10*time.Millisecond), WithLogger(slog.New(h)))
+	}()
+	live := func() string {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, m := range h.msgs {
+			if strings.Contains(m, "running=") {
+				return m
+			}
+		}
+		return ""
+	}
+	for deadline := time.Now().Add(10 * time.Second); live() == ""; {
+		if time.Now().After(deadline) {
+			t.Fatal("no report within 10s while the task blocked the loop")
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	msg := live()
+	if !strings.Contains(msg, "task=stuck") || !strings.Contains(msg, "blockOnGoChannel") || !strings.Contains(msg, "chan receive") {
+		t.Errorf("live report %q: want the task's name and its stack at the receive", msg)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var final string
+	for _, m := range h.msgs { // a live report may be logged after it
+		if strings.Contains(m, "duration=") {
+			final = m
+		}
+	}
+	if !strings.Contains(final, "task=stuck") {
+		t.Errorf("reports %q: want the total naming the task", h.msgs)
+	}
+}
+
+//go:noinline
+func blockOnGoChannel(c chan struct{}) { <-c }
