@@ -91,7 +91,7 @@ func (l *Loop) startSampler() {
 				if running := now.Sub(since); running >= next {
 					s.flagged.Store(since.UnixNano())
 					l.reportStall(Stall{Running: running, LoopGoroutine: loopID})
-					next *= 2
+					next = 2 * running // doubling, from what was reported
 				}
 			}
 		}
