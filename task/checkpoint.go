@@ -52,6 +52,7 @@ func (r *runner) scheduleOnly(t *Task) {
 // around ours: its cancellation aborts the wait from the loop.
 func (r *runner) block(ctx context.Context, c *scopeCtx, t *Task, w *waiter, op string) error {
 	t.budget = fairnessBudget
+	w.op = op
 	if ctx != context.Context(c) && ctx.Done() != nil {
 		release := r.wakeSource() // a foreign context can wake us: no deadlock
 		stop := context.AfterFunc(ctx, func() {
@@ -68,12 +69,16 @@ func (r *runner) block(ctx context.Context, c *scopeCtx, t *Task, w *waiter, op 
 
 // Checkpoint checks for cancellation and yields to the other tasks. It
 // always yields, even when nothing else is runnable.
-func Checkpoint(ctx context.Context) error {
-	t, c := current(ctx, "Checkpoint")
-	if err := t.check(ctx, c, "Checkpoint"); err != nil {
+func Checkpoint(ctx context.Context) error { return checkpointAs(ctx, "Checkpoint") }
+
+// checkpointAs is Checkpoint on behalf of op (Sleep(0) is a checkpoint
+// whose errors say Sleep).
+func checkpointAs(ctx context.Context, op string) error {
+	t, c := current(ctx, op)
+	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
 	t.r.scheduleOnly(t)
 	// A deadline may have passed while the task waited for its turn.
-	return t.check(ctx, c, "Checkpoint")
+	return t.check(ctx, c, op)
 }

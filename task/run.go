@@ -120,6 +120,14 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	runErr := l.Run()
 	stopSignals()
 	r.workers.Wait() // abandoned workers: their ctx is cancelled
+	// One more turn, without blocking, for what they handed back: the
+	// limiter tokens of abandoned workers are returned (a Limiter outlives
+	// the run), and late Token calls fail with ErrRunFinished instead of
+	// being dropped.
+	l.Stop()
+	if err := l.Run(); err != nil && runErr == nil {
+		runErr = err
+	}
 	r.teardown()
 	l.Close()
 	if runErr != nil {

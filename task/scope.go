@@ -329,7 +329,7 @@ func (s *Scope) propagate() {
 		x.markCancelled(o)
 		for t := x.tasks; t != nil; t = t.nextInScope {
 			if t.state == StateBlocked {
-				if err := t.cancelErr("blocked call"); err != nil {
+				if err := t.cancelErr(t.wait.op); err != nil {
 					s.r.abortWait(t, err)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -398,4 +399,39 @@ func TestCtxMisusePanics(t *testing.T) {
 	})
 	v := catchPanic(func() { Checkpoint(context.Background()) })
 	expect(t, v != nil, "Checkpoint(context.Background()) did not panic")
+}
+
+// Errors name the public operation that was cancelled, not an internal
+// one (before: "SleepUntil", and "blocked call" for a task woken by Cancel).
+func TestCancelErrorsNameTheOperation(t *testing.T) {
+	mustRun(t, func(ctx context.Context) error {
+		for _, tc := range []struct {
+			op   string
+			call func(ctx context.Context) error
+		}{
+			{"Sleep", func(ctx context.Context) error { return Sleep(ctx, time.Hour) }},
+			{"Sleep", func(ctx context.Context) error { return Sleep(ctx, 0) }},
+			{"Event.Wait", func(ctx context.Context) error { var e Event; return e.Wait(ctx) }},
+		} {
+			for _, before := range []bool{true, false} { // cancelled before the call, or while blocked in it
+				err := WithScope(ctx, func(ctx context.Context, s *Scope) error {
+					if before {
+						s.Cancel()
+					} else {
+						s.SetDeadline(Now(ctx).Add(time.Second)) // fires while the call waits
+					}
+					err := tc.call(ctx)
+					if err == nil {
+						return nil
+					}
+					msg := err.Error()
+					expect(t, strings.HasPrefix(msg, tc.op+": ") && !strings.Contains(msg, "blocked call") && !strings.Contains(msg, "SleepUntil"),
+						"%s (cancelled before: %v): error %q", tc.op, before, msg)
+					return err
+				})
+				expect(t, err == nil || !errors.Is(err, ErrCancelled), "%s: %v", tc.op, err)
+			}
+		}
+		return nil
+	})
 }

@@ -17,24 +17,29 @@ func Now(ctx context.Context) time.Time {
 // Sleep blocks for d on the loop's clock; d <= 0 is one checkpoint.
 func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		return Checkpoint(ctx)
+		return checkpointAs(ctx, "Sleep")
 	}
-	return SleepUntil(ctx, Now(ctx).Add(d))
+	return sleepUntil(ctx, Now(ctx).Add(d), "Sleep")
 }
 
 // SleepUntil blocks until the loop's clock reaches deadline; a deadline in
 // the past is one checkpoint.
 func SleepUntil(ctx context.Context, deadline time.Time) error {
-	t, c := current(ctx, "SleepUntil")
-	if err := t.check(ctx, c, "Sleep"); err != nil {
+	return sleepUntil(ctx, deadline, "SleepUntil")
+}
+
+// sleepUntil is Sleep and SleepUntil; op names the one called in errors.
+func sleepUntil(ctx context.Context, deadline time.Time, op string) error {
+	t, c := current(ctx, op)
+	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
 	r := t.r
 	if !deadline.After(r.loop.Now()) {
-		return Checkpoint(ctx)
+		return checkpointAs(ctx, op)
 	}
 	w := &waiter{what: "sleep until " + deadline.Format(time.RFC3339Nano)}
 	h := r.loop.CallAt(deadline, func() { r.wake(w, nil) })
 	w.abort = func() bool { h.Cancel(); return true }
-	return r.block(ctx, c, t, w, "Sleep")
+	return r.block(ctx, c, t, w, op)
 }

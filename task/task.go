@@ -192,6 +192,7 @@ func (t *Task) yield() {
 type waiter struct {
 	t     *Task
 	what  string      // for Dump: what the task waits on
+	op    string      // the public operation waiting (Sleep, Lock.Lock): errors name it
 	abort func() bool // undoes the wait; false: cannot abort now
 	done  bool
 	err   error

@@ -143,3 +143,20 @@ func TestToThreadLimiters(t *testing.T) {
 		return nil
 	})
 }
+
+// An abandoned worker gives its limiter token back when it finishes, even
+// after the run has ended (a Limiter outlives the run).
+func TestAbandonedWorkerReturnsItsToken(t *testing.T) {
+	lim := NewCapacityLimiter(1)
+	release := make(chan struct{})
+	mustRun(t, func(ctx context.Context) error {
+		_, err := cancelWhenBlocked(ctx, func(ctx context.Context) error {
+			return ToThread(ctx, func(context.Context) error { <-release; return nil }, AbandonOnCancel(), Limiter(lim))
+		})
+		close(release)
+		return err
+	})
+	if n := lim.Borrowed(); n != 0 {
+		t.Fatalf("%d tokens still borrowed after the run", n)
+	}
+}
