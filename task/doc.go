@@ -38,11 +38,23 @@
 // a shielded scope ignores outer cancellation, and its own deadline still
 // applies.
 //
-// The ctx a scope hands its closure is a real context.Context: Done, Err,
-// Deadline and Value work, and a context wrapped around it (say
-// context.WithTimeout) is honoured by blocking calls. A ctx belongs to one
-// task; using it from another task, a loop callback or another goroutine
-// panics and says what to use instead.
+// The ctx a scope hands its closure is a real context.Context, and its
+// Done, Err, Deadline and Value are safe from any goroutine, so the
+// standard library's consumers (context.AfterFunc, context.WithCancel,
+// exec.CommandContext, net.Dialer) work with it. Done closes, and Err turns
+// non-nil, whenever the scope becomes effectively cancelled: its own
+// Cancel or deadline (also a deadline found passed at a checkpoint), or an
+// enclosing scope's cancellation, never across a shield; Err is
+// context.DeadlineExceeded when a deadline was the cause. Once closed, Done
+// stays closed. Deadline is the effective deadline on the loop's clock:
+// under a MockClock it is mock time, which the standard library reads as
+// wall time (hand a mock-clock ctx to code that times out on its own and
+// it will time out in real time). A context wrapped around ours (say
+// context.WithTimeout) is honoured by blocking calls.
+//
+// Only the blocking calls are restricted: a ctx belongs to one task, and
+// using it to block from another task, a loop callback or another
+// goroutine panics and says what to use instead.
 //
 // Negative durations count as zero (a deadline already past), as with
 // context.WithTimeout.
@@ -76,19 +88,82 @@
 // Event, Lock, Semaphore, Condition and CapacityLimiter hand a freed
 // resource straight to the first waiter (FIFO, no barging); a cancelled
 // acquire acquires nothing. A Lock whose owner ends without unlocking is
-// broken: waiters get ErrBrokenResource instead of hanging. These objects
-// belong to one loop. Methods without a ctx (Unlock, Release, TryLock)
-// find the calling task through the loop the object was first used on:
-// TryLock needs a Lock that has been used with Lock(ctx).
+// broken: waiters get ErrBrokenResource instead of hanging. The zero Event
+// and Lock, and a fresh Semaphore and CapacityLimiter, are ready for every
+// method. An object (channels too) is tied to a loop only while it is in
+// use there: held, borrowed, leased or waited on. An idle one belongs to
+// no loop, so package-level values serve one Run after another. Using an
+// object in use on another loop panics, and so does a method without a
+// ctx (Set, Unlock, Release, Try*, Close) called from a foreign goroutine
+// while the object's loop is blocked waiting; hand such work to the loop
+// with a Token or FromThread. (A foreign call racing with running tasks
+// cannot be told apart without a goroutine id on every call; the race
+// detector reports it.) Methods without a ctx find the calling task
+// through the loop the object is in use on; on an idle object, TryLock
+// and Release look the calling goroutine up instead (about 2 µs).
 //
 // # Threads, time and signals
 //
-// ToThread runs blocking code on another goroutine with a ctx cancelled
-// along with the caller's scope; FromThread runs code back on the loop,
-// inside the caller's scope. Time comes from the loop's clock: WithClock
-// with a MockClock (and autojump) makes hour-long timeouts take no real
-// time; autojump never happens while a thread worker is busy.
-// WaitAllTasksBlocked waits until the loop is idle. Run turns SIGINT into
-// cancellation of every task and then returns an error matching
-// ErrInterrupted.
+// ToThread runs blocking code on another goroutine, limited by a
+// CapacityLimiter (DefaultThreadLimiter, 40 tokens, or Limiter(l)). The
+// worker's ctx is the caller's: it carries the caller's effective
+// deadline, is cancelled with the caller's scope, and says
+// context.DeadlineExceeded when a deadline was the cause. A cancellation
+// that arrives while the worker runs is returned joined with the worker's
+// own error, so MoveOnAfter and FailAfter report their timeout even when
+// the worker returns something else (os/exec's "signal: killed").
+// FromThread runs code back on the loop, inside the caller's scope. Time
+// comes from the loop's clock: WithClock with a MockClock (and autojump)
+// makes hour-long timeouts take no real time; autojump never happens while
+// a thread worker is busy. WaitAllTasksBlocked waits until the loop is
+// idle.
+//
+// Run turns SIGINT and SIGTERM (WithSignals chooses others; WithSignals()
+// none) into cancellation of every task, and then returns an error
+// matching ErrInterrupted ("task: interrupted by SIGTERM"). A second such
+// signal while the cleanup still runs restores the default disposition
+// and raises the signal again: pressing Ctrl-C twice ends a program whose
+// cleanup hangs. While an OpenSignalReceiver for a signal is open, the
+// receiver gets it instead.
+//
+// Closing an fd does not wake a task waiting on it in WaitReadable or
+// WaitWritable (the kernel's poller forgets a closed fd silently): call
+// NotifyClosing(ctx, fd) first, which wakes the waiters with
+// ErrClosedResource.
+//
+// # Blocking the loop
+//
+// Every task of a loop runs on the loop's thread, one at a time, and only
+// a checkpoint lets another run. A call that blocks the goroutine instead
+// of parking the task freezes every task of the loop, its timers and its
+// I/O until it returns. In a task, these block the loop:
+//
+//   - receiving from or sending to a Go channel, select, sync.WaitGroup.Wait;
+//   - sync.Mutex, sync.RWMutex and sync.Cond;
+//   - time.Sleep and <-time.After;
+//   - net.Conn, net.Listener, os.File reads of pipes and terminals, and
+//     anything built on them (net/http clients, database/sql, gRPC);
+//   - cgo calls and blocking system calls.
+//
+// Use instead: task channels (NewChannel), Lock, Event, Semaphore,
+// Condition; Sleep and the scopes' deadlines; the streams package for
+// sockets; and ToThread, with the worker's ctx, for anything else that
+// blocks (a database driver, a file system, exec.Command).
+//
+// The watchdog shows it while it happens: once a task has run past the
+// threshold (WithSlowTask, default 100 ms) without reaching a checkpoint,
+// it logs, through log/slog, the task's name, the time so far and the
+// stack of the task's goroutine, whose top frames are the blocking line;
+// again at doubling intervals while it lasts; and the total when the task
+// yields. An idle loop does not wake up for it. Under a MockClock,
+// durations are mock time and a slow task is reported when it yields.
+//
+// # Names
+//
+// A task is named after its function ("pkg.Handler"); a function
+// literal, whose generated name says little, also gets its file and line
+// ("main.main.func2 (main.go:42)"). The name is made only when asked for
+// (Dump, errors, the watchdog), so naming costs spawning nothing. Name
+// sets one. Errors name the public operation that failed ("Sleep:
+// cancelled: deadline passed in task ...").
 package task

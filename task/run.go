@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,7 +77,7 @@ type runner struct {
 	interrupted bool              // a caught signal cancelled the run; a second one ends the process
 	sources     int               // open Tokens, signal receivers, foreign contexts
 	threads     *CapacityLimiter  // DefaultThreadLimiter
-	workers     sync.WaitGroup    // ToThread goroutines
+	workers     workerPool        // ToThread goroutines
 }
 
 // Stats are the runner's counters.
@@ -119,7 +118,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	stopSignals := r.catchSignals()
 	runErr := l.Run()
 	stopSignals()
-	r.workers.Wait() // abandoned workers: their ctx is cancelled
+	r.workers.wait() // abandoned workers: their ctx is cancelled
 	// One more turn, without blocking, for what they handed back: the
 	// limiter tokens of abandoned workers are returned (a Limiter outlives
 	// the run), and late Token calls fail with ErrRunFinished instead of
@@ -128,6 +127,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	if err := l.Run(); err != nil && runErr == nil {
 		runErr = err
 	}
+	r.workers.close()
 	r.teardown()
 	l.Close()
 	if runErr != nil {

@@ -113,9 +113,7 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 		return cfg.abandon
 	}
 	wctx := &workerCtx{Context: ctx, call: call}
-	r.workers.Add(1)
-	go func() {
-		defer r.workers.Done()
+	r.workers.start(func() {
 		var p *PanicError
 		err := func() (err error) {
 			defer func() {
@@ -131,7 +129,7 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 			w.value = p
 			r.wake(w, err) // no-op if the caller abandoned it
 		})
-	}()
+	})
 	err := r.block(ctx, c, t, w, "ToThread")
 	if p, ok := w.value.(*PanicError); ok && p != nil {
 		panic(p)

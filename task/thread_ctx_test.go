@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/f04742a6/reactor/internal/goroutines"
 )
 
 var errOwn = errors.New("worker's own error")
@@ -159,4 +161,18 @@ func TestAbandonedWorkerReturnsItsToken(t *testing.T) {
 	if n := lim.Borrowed(); n != 0 {
 		t.Fatalf("%d tokens still borrowed after the run", n)
 	}
+}
+
+// Workers are pooled: calls one after another run on the same goroutine.
+func TestToThreadWorkersArePooled(t *testing.T) {
+	mustRun(t, func(ctx context.Context) error {
+		var ids [3]uint64
+		for i := range ids {
+			if err := ToThread(ctx, func(context.Context) error { ids[i] = goroutines.ID(); return nil }); err != nil {
+				return err
+			}
+		}
+		expect(t, ids[0] == ids[1] && ids[1] == ids[2], "worker goroutines %v: want one, reused", ids)
+		return nil
+	})
 }

@@ -189,3 +189,28 @@ func TestWatchdogReportsBlockedTaskWhileBlocked(t *testing.T) {
 
 //go:noinline
 func blockOnGoChannel(c chan struct{}) { <-c }
+
+// An idle run with no timers does not spin: its loop turns only for the
+// work handed to it.
+func TestIdleRunStaysIdle(t *testing.T) {
+	err := Run(func(ctx context.Context) error {
+		var e Event
+		tok := CurrentToken(ctx)
+		go func() {
+			time.Sleep(300 * time.Millisecond) // the idle span measured, not a synchronisation
+			tok.Run(func(context.Context) error { e.Set(); return nil })
+			tok.Close()
+		}()
+		start := Statistics(ctx).Loop.Iterations
+		if err := e.Wait(ctx); err != nil {
+			return err
+		}
+		if n := Statistics(ctx).Loop.Iterations - start; n > 4 {
+			t.Errorf("%d loop iterations in 300ms of idleness", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
