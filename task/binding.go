@@ -29,7 +29,7 @@ type binding struct {
 // first in every operation that has a ctx.
 func (b *binding) use(r *runner, obj string) {
 	if cur := b.r.Load(); cur != nil && cur != r && !cur.ended.Load() {
-		panic(fmt.Sprintf("task: a %s in use on one loop was used from another (a second task.Run); an object is tied to a loop while it is held or waited on: between loops, hand work over with a Token (CurrentToken) or ToThread", obj))
+		panic(otherLoopMisuse(obj))
 	}
 }
 
@@ -55,9 +55,17 @@ func (b *binding) onLoop(op, obj string) *runner {
 		return nil // left bound by a run that ended deadlocked: idle now
 	}
 	if r != nil && r.loop.Polling() {
-		panic(fmt.Sprintf("task: %s called from a goroutine outside the loop the %s is in use on; run it on the loop instead: a Token's Run (CurrentToken) from any goroutine, FromThread from a ToThread worker", op, obj))
+		panic(foreignMisuse(op, obj))
 	}
 	return r
+}
+
+func otherLoopMisuse(obj string) string {
+	return fmt.Sprintf("task: a %s in use on one loop was used from another (a second task.Run); an object is tied to a loop while it is held or waited on: between loops, hand work over with a Token (CurrentToken) or ToThread", obj)
+}
+
+func foreignMisuse(op, obj string) string {
+	return fmt.Sprintf("task: %s called from a goroutine outside the loop the %s is in use on; run it on the loop instead: a Token's Run (CurrentToken) from any goroutine, FromThread from a ToThread worker", op, obj)
 }
 
 // callerOn returns the running task of r, or, if the object is idle (r is

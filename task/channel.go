@@ -30,7 +30,7 @@ type item[T any] struct {
 }
 
 type channel[T any] struct {
-	b         binding // in use while tasks wait on it or hold leases
+	b         binding // the loop last used on; see enter
 	capacity  int
 	buf       []item[T]
 	sendQ     []*waiter // parked senders; waiter.value is *item[T]
@@ -87,7 +87,7 @@ func (s *Sender[T]) Send(ctx context.Context, v T) error {
 
 func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error {
 	t, c := current(ctx, op)
-	s.ch.b.use(t.r, "channel")
+	s.ch.enter(t.r)
 	if err := s.usable(op); err != nil {
 		return err
 	}
@@ -99,15 +99,21 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 	}
 	w := &waiter{what: op + " (channel full)", value: &item[T]{v: v, ack: ack}, owner: s, queue: &s.ch.sendQ}
 	s.ch.sendQ = append(s.ch.sendQ, w)
-	s.ch.settle(t.r)
 	err := t.r.block(ctx, c, t, w, op)
-	s.ch.settle(t.r)
 	return err
 }
 
-// settle records whether the channel is in use on r (see binding).
-func (ch *channel[T]) settle(r *runner) {
-	ch.b.settle(r, len(ch.sendQ)+len(ch.recvQ)+ch.leases > 0)
+// enter binds the channel to r for an operation with a ctx. Unlike the
+// sync objects, a channel stays bound to the loop it was last used on
+// while idle (a ping-pong would otherwise store twice per message); it
+// moves to another loop only while idle: no waiter, no lease out.
+func (ch *channel[T]) enter(r *runner) {
+	if cur := ch.b.r.Load(); cur != r {
+		if cur != nil && !cur.ended.Load() && len(ch.sendQ)+len(ch.recvQ)+ch.leases > 0 {
+			panic(otherLoopMisuse("channel"))
+		}
+		ch.b.r.Store(r)
+	}
 }
 
 func (s *Sender[T]) usable(op string) error {
@@ -147,7 +153,6 @@ func (s *Sender[T]) TrySend(v T) error {
 		return err
 	}
 	if s.ch.offer(r, item[T]{v: v}) {
-		s.ch.settle(r)
 		return nil
 	}
 	return fmt.Errorf("task: Sender.TrySend: %w", ErrWouldBlock)
@@ -202,7 +207,7 @@ func (s *Sender[T]) Close() error { return s.CloseWithError(nil) }
 // the buffer drained, receivers get the first such error instead of
 // ErrEndOfChannel.
 func (s *Sender[T]) CloseWithError(err error) error {
-	r := s.ch.b.onLoop("Sender.Close", "channel")
+	s.ch.b.onLoop("Sender.Close", "channel")
 	if s.closed {
 		return nil
 	}
@@ -214,7 +219,6 @@ func (s *Sender[T]) CloseWithError(err error) error {
 	ch.senders--
 	ch.sendQ = wakeOwned(ch.sendQ, s, fmt.Errorf("task: Send: %w", ErrClosedResource))
 	ch.wakeAtEnd()
-	ch.settle(r)
 	return nil
 }
 
@@ -295,7 +299,7 @@ func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
 
 func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) {
 	t, c := current(ctx, op)
-	rc.ch.b.use(t.r, "channel")
+	rc.ch.enter(t.r)
 	if rc.closed {
 		return item[T]{}, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
 	}
@@ -311,9 +315,7 @@ func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) 
 	}
 	w := &waiter{what: op + " (channel empty)", owner: rc, queue: &ch.recvQ}
 	ch.recvQ = append(ch.recvQ, w)
-	ch.settle(t.r)
 	err := t.r.block(ctx, c, t, w, op)
-	ch.settle(t.r)
 	if err != nil {
 		return item[T]{}, err
 	}
@@ -338,7 +340,6 @@ func (rc *Receiver[T]) TryReceive() (T, error) {
 	}
 	if it, ok := ch.take(r); ok {
 		it.acked(ch)
-		ch.settle(r)
 		return it.v, nil
 	}
 	if ch.over() {
@@ -368,7 +369,6 @@ func (rc *Receiver[T]) ReceiveLease(ctx context.Context) (*Lease[T], error) {
 	}
 	rc.ch.leases++
 	t, _ := current(ctx, "Receiver.ReceiveLease")
-	rc.ch.settle(t.r)
 	l := &Lease[T]{ch: rc.ch, it: it, holder: t}
 	t.hold(l) // the holder may end without settling: then it goes back
 	return l, nil
@@ -389,7 +389,6 @@ func (l *Lease[T]) Ack() {
 	l.ch.leases--
 	l.it.acked(l.ch)
 	l.ch.wakeAtEnd()
-	l.ch.settle(l.holder.r)
 }
 
 // Release gives the value back: it goes to the front of the channel, to
@@ -403,7 +402,6 @@ func (l *Lease[T]) Release() {
 	l.holder.unhold(l)
 	ch := l.ch
 	ch.leases--
-	defer ch.settle(l.holder.r)
 	if ch.receivers == 0 {
 		return // nobody left to take it
 	}
@@ -434,12 +432,11 @@ func (rc *Receiver[T]) Clone() *Receiver[T] {
 // not a checkpoint.
 func (rc *Receiver[T]) Close() error {
 	ch := rc.ch
-	r := ch.b.onLoop("Receiver.Close", "channel")
+	ch.b.onLoop("Receiver.Close", "channel")
 	if rc.closed {
 		return nil
 	}
 	rc.closed = true
-	defer ch.settle(r)
 	ch.receivers--
 	ch.recvQ = wakeOwned(ch.recvQ, rc, fmt.Errorf("task: Receive: %w", ErrClosedResource))
 	if ch.receivers > 0 {

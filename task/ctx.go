@@ -35,7 +35,7 @@ const noDeadline = math.MaxInt64
 // clock (mock time under a MockClock, which the standard library reads
 // as wall time).
 func (c *scopeCtx) Deadline() (time.Time, bool) {
-	n := c.s.effDeadline.Load()
+	n := c.s.effectiveDeadline()
 	if n == noDeadline {
 		return time.Time{}, false
 	}
@@ -156,7 +156,7 @@ func (t *Task) cancelErr(op string) error {
 // is checked before a task resumes, not after the callbacks already
 // queued (Trio checks deadlines on every scheduler pass).
 func (s *Scope) expireDeadlines() {
-	if s.effDeadline.Load() == noDeadline {
+	if s.effDeadline.Load() == 0 {
 		return // no deadline on the chain: nothing to read the clock for
 	}
 	var now time.Time

@@ -3,6 +3,7 @@ package task
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -68,6 +69,11 @@ func (r *runner) catchSignals() (stop func()) {
 		for {
 			select {
 			case sig := <-ch:
+				// Decided on arrival: a receiver open now takes it, even
+				// if it has closed by the time the loop would act.
+				if r.receivers.open(sig) {
+					continue
+				}
 				r.loop.CallSoonThreadsafe(func() { r.interrupt(sig) })
 			case <-quit:
 				return
@@ -83,9 +89,6 @@ func (r *runner) catchSignals() (stop func()) {
 
 // interrupt runs on the loop when a caught signal arrives.
 func (r *runner) interrupt(sig os.Signal) {
-	if r.receivers[sig] > 0 {
-		return // an open SignalReceiver takes it
-	}
 	if r.interrupted {
 		signal.Reset(sig)
 		raiseDefault(sig)
@@ -96,4 +99,28 @@ func (r *runner) interrupt(sig os.Signal) {
 		r.failure = &interruptError{sig: sig}
 	}
 	r.top.cancel(reasonInterrupt, signalName(sig))
+}
+
+// receiverCounts counts the open SignalReceivers of a run per signal. The
+// loop changes it; the signal goroutine reads it as a signal arrives.
+type receiverCounts struct {
+	mu sync.Mutex
+	n  map[os.Signal]int
+}
+
+func (c *receiverCounts) add(sigs []os.Signal, delta int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[os.Signal]int{}
+	}
+	for _, sig := range sigs {
+		c.n[sig] += delta
+	}
+}
+
+func (c *receiverCounts) open(sig os.Signal) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[sig] > 0
 }

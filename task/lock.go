@@ -9,15 +9,31 @@ import (
 // holds it, and not reentrant. The zero value is ready for every method.
 // If the owner ends without unlocking, waiters and later callers get
 // ErrBrokenResource instead of waiting forever. A Lock is tied to a loop
-// only while it is held.
+// while it is held: through its owner, and through b while tasks wait
+// (an uncontended Lock and Unlock cost no atomic store).
 type Lock struct {
-	b      binding
-	owner  *Task // Invariant: nil, or a live task that has l in its held list
+	b      binding // in use while tasks wait
+	owner  *Task   // Invariant: nil, or a live task that has l in its held list
 	broken string
 	q      waitQueue // Invariant: empty unless owner != nil (Unlock hands over)
 }
 
-func (l *Lock) settle(r *runner) { l.b.settle(r, l.owner != nil) }
+func (l *Lock) settle(r *runner) { l.b.settle(r, l.q.len() > 0) }
+
+// loop returns the loop the lock is in use on (nil if free), panicking if
+// the caller is plainly foreign (see binding.onLoop).
+func (l *Lock) loop(op string) *runner {
+	if r := l.b.onLoop(op, "Lock"); r != nil {
+		return r
+	}
+	if o := l.owner; o != nil { // held, nobody waits
+		if o.r.loop.Polling() {
+			panic(foreignMisuse(op, "Lock"))
+		}
+		return o.r
+	}
+	return nil
+}
 
 // Lock acquires the lock, waiting in FIFO order.
 func (l *Lock) Lock(ctx context.Context) error {
@@ -29,21 +45,25 @@ func (l *Lock) Lock(ctx context.Context) error {
 	if l.broken != "" {
 		return fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)
 	}
-	if l.owner == t {
+	switch {
+	case l.owner == t:
 		panic(fmt.Sprintf("task: Lock.Lock by task %q, which already holds it: the lock is not reentrant", t.Name()))
-	}
-	if l.owner == nil {
+	case l.owner == nil:
 		l.acquired(t)
 		return t.r.checkpoint(ctx, c, t, "Lock.Lock")
+	case l.owner.r != t.r:
+		panic(otherLoopMisuse("Lock"))
 	}
 	// Unlock makes us the owner before waking us.
-	return l.q.park(ctx, c, t, "Lock.Lock (held by "+l.owner.Name()+")", "Lock.Lock")
+	l.b.settle(t.r, true)
+	err := l.q.park(ctx, c, t, "Lock.Lock", "Lock.Lock")
+	l.settle(t.r)
+	return err
 }
 
 func (l *Lock) acquired(t *Task) {
 	l.owner = t
 	t.hold(l)
-	l.settle(t.r)
 }
 
 // taskEnded breaks the lock: its owner ended while holding it.
@@ -63,8 +83,7 @@ func (l *Lock) taskEnded(t *Task) {
 // nobody holds, finding the calling task costs a goroutine lookup (about
 // 2 µs), since there is no ctx to say who calls.
 func (l *Lock) TryLock() bool {
-	r := l.b.onLoop("Lock.TryLock", "Lock")
-	t := callerOn(r, "Lock.TryLock")
+	t := callerOn(l.loop("Lock.TryLock"), "Lock.TryLock")
 	if l.owner != nil || l.broken != "" {
 		return false
 	}
@@ -75,7 +94,7 @@ func (l *Lock) TryLock() bool {
 // Unlock releases the lock, handing it straight to the first waiter. Only
 // the owner may unlock: anyone else panics. Not a checkpoint.
 func (l *Lock) Unlock() {
-	r := l.b.onLoop("Lock.Unlock", "Lock")
+	r := l.loop("Lock.Unlock")
 	if l.owner == nil {
 		panic("task: Lock.Unlock of a Lock that is not locked; Unlock only after a successful Lock or TryLock")
 	}
@@ -140,7 +159,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 // Notify wakes up to n waiters (they then queue for the lock, FIFO). The
 // caller must hold the lock.
 func (c *Condition) Notify(n int) {
-	r := c.l.b.onLoop("Condition.Notify", "Lock")
+	r := c.l.loop("Condition.Notify")
 	if c.l.owner == nil || r.current != c.l.owner {
 		panic("task: Condition.Notify without holding its lock; Lock it first")
 	}

@@ -73,7 +73,7 @@ type runner struct {
 	fdWait      map[fdKey]*waiter
 	lastStepped *Task             // the task whose step ran last: the watchdog names it
 	stepPC      uintptr           // entry of (*Task).step, to recognise steps
-	receivers   map[os.Signal]int // open SignalReceivers per signal: Run leaves those signals to them
+	receivers   receiverCounts    // open SignalReceivers per signal: Run leaves those signals to them
 	interrupted bool              // a caught signal cancelled the run; a second one ends the process
 	sources     int               // open Tokens, signal receivers, foreign contexts
 	threads     *CapacityLimiter  // DefaultThreadLimiter

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,10 +81,11 @@ type Scope struct {
 	ctxErr atomic.Int32
 	doneMu sync.Mutex                    // serialises creating and closing doneCh
 	doneCh atomic.Pointer[chan struct{}] // nil until Done is first called
-	// Invariant: effDeadline is the earliest deadline of s and its
+	// Invariant: effDeadline holds the earliest deadline of s and its
 	// ancestors up to and including the first shielded one, in ns since
-	// r.epoch (noDeadline: none); refreshDeadlines restores it after a
-	// deadline, shield or parent changes.
+	// r.epoch, encoded so that the zero value means none (see
+	// effectiveDeadline); refreshDeadlines restores it after a deadline,
+	// shield or parent changes.
 	effDeadline atomic.Int64
 
 	// the scope tree (intrusive lists: opening a scope allocates nothing
@@ -107,10 +109,11 @@ func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope 
 func (r *runner) init(s *Scope, c *scopeCtx, t *Task, parent *Scope, parentCtx context.Context) {
 	*s = Scope{r: r, owner: t, ctx: c}
 	*c = scopeCtx{parent: parentCtx, s: s, t: t}
-	s.effDeadline.Store(noDeadline)
 	if parent != nil {
 		s.linkUnder(parent)
-		s.effDeadline.Store(parent.effDeadline.Load())
+		if d := parent.effDeadline.Load(); d != 0 {
+			s.effDeadline.Store(d)
+		}
 	}
 }
 
@@ -157,13 +160,33 @@ func (s *Scope) recomputeDeadline() bool {
 		eff = int64(s.deadline.Sub(s.r.epoch))
 	}
 	if p := s.parent; p != nil && !s.shield {
-		eff = min(eff, p.effDeadline.Load())
+		eff = min(eff, p.effectiveDeadline())
 	}
-	if s.effDeadline.Load() == eff {
+	if s.effectiveDeadline() == eff {
 		return false
 	}
-	s.effDeadline.Store(eff)
+	s.effDeadline.Store(encodeDeadline(eff))
 	return true
+}
+
+// effectiveDeadline decodes effDeadline: ns since r.epoch, or noDeadline.
+// Safe from any goroutine.
+func (s *Scope) effectiveDeadline() int64 {
+	v := s.effDeadline.Load()
+	if v == 0 {
+		return noDeadline
+	}
+	return v ^ math.MinInt64
+}
+
+// encodeDeadline is effectiveDeadline's inverse: none is 0, so a new
+// scope needs no store (a deadline at exactly MinInt64 ns, 292 years
+// before the run, would read as none).
+func encodeDeadline(ns int64) int64 {
+	if ns == noDeadline {
+		return 0
+	}
+	return ns ^ math.MinInt64
 }
 
 // linkUnder makes s a child of p in the scope tree.

@@ -46,12 +46,7 @@ func OpenSignalReceiver(ctx context.Context, sigs ...os.Signal) (*SignalReceiver
 		quit: make(chan struct{}), done: make(chan struct{}),
 		release: r.wakeSource(), // a signal can wake a task: not a deadlock
 	}
-	if r.receivers == nil {
-		r.receivers = map[os.Signal]int{}
-	}
-	for _, sig := range s.sigs {
-		r.receivers[sig]++
-	}
+	r.receivers.add(s.sigs, 1)
 	signal.Notify(s.ch, sigs...)
 	go func() {
 		defer close(s.done)
@@ -149,9 +144,7 @@ func (s *SignalReceiver) Close() error {
 	signal.Stop(s.ch)
 	close(s.quit)
 	<-s.done
-	for _, sig := range s.sigs {
-		s.r.receivers[sig]--
-	}
+	s.r.receivers.add(s.sigs, -1)
 	s.release()
 	if w := s.waiter; w != nil {
 		s.waiter = nil
