@@ -402,7 +402,11 @@ func (s *Scope) Deadline() (time.Time, bool) { return s.deadline, s.hasDeadline 
 // deadline already past cancels the scope now. A cancelled scope stays
 // cancelled if the deadline moves later. It does nothing after the scope
 // exited.
-func (s *Scope) SetDeadline(t time.Time) {
+func (s *Scope) SetDeadline(t time.Time) { s.setDeadline(t, time.Time{}) }
+
+// setDeadline is SetDeadline with the clock's reading now, if the caller
+// has one (zero: read it here).
+func (s *Scope) setDeadline(t, now time.Time) {
 	if s.state == scopeExited {
 		return
 	}
@@ -412,7 +416,10 @@ func (s *Scope) SetDeadline(t time.Time) {
 	if s.cancelCalled {
 		return
 	}
-	if !t.After(s.r.loop.Now()) {
+	if now.IsZero() {
+		now = s.r.loop.Now()
+	}
+	if !t.After(now) {
 		s.cancel(reasonDeadline, "")
 		return
 	}

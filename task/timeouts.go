@@ -39,28 +39,40 @@ func runScope(ctx context.Context, op string, setup func(*Scope), fn func(contex
 // MoveOnAfter runs fn with a deadline d from now; see MoveOnAt. A negative
 // d is a deadline already past, as with context.WithTimeout.
 func MoveOnAfter(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) (timedOut bool, err error) {
-	return MoveOnAt(ctx, Now(ctx).Add(d), fn)
+	now := Now(ctx)
+	return moveOnAt(ctx, "MoveOnAfter", now.Add(d), now, fn)
 }
 
 // MoveOnAt runs fn in a scope with deadline t. When the deadline passes,
 // fn's blocking calls fail with cancellation, and MoveOnAt returns
 // timedOut true and fn's other errors (nil if it had none).
 func MoveOnAt(ctx context.Context, t time.Time, fn func(ctx context.Context) error) (timedOut bool, err error) {
-	s, err := runScope(ctx, "MoveOnAt", func(s *Scope) { s.SetDeadline(t) },
+	return moveOnAt(ctx, "MoveOnAt", t, time.Time{}, fn)
+}
+
+// moveOnAt is MoveOnAt; now, if not zero, is the clock's reading the
+// caller already made (a clock read costs as much as the rest of a scope).
+func moveOnAt(ctx context.Context, op string, t, now time.Time, fn func(ctx context.Context) error) (bool, error) {
+	s, err := runScope(ctx, op, func(s *Scope) { s.setDeadline(t, now) },
 		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
 	return s.outcome == OutcomeDeadline, err
 }
 
 // FailAfter runs fn with a deadline d from now; see FailAt.
 func FailAfter(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
-	return FailAt(ctx, Now(ctx).Add(d), fn)
+	now := Now(ctx)
+	return failAt(ctx, "FailAfter", now.Add(d), now, fn)
 }
 
 // FailAt runs fn in a scope with deadline t. If the deadline passes, it
 // returns an error matching ErrTimeout and context.DeadlineExceeded (not
 // ErrCancelled: a timeout is a failure), joined with fn's other errors.
 func FailAt(ctx context.Context, t time.Time, fn func(ctx context.Context) error) error {
-	s, err := runScope(ctx, "FailAt", func(s *Scope) { s.SetDeadline(t) },
+	return failAt(ctx, "FailAt", t, time.Time{}, fn)
+}
+
+func failAt(ctx context.Context, op string, t, now time.Time, fn func(ctx context.Context) error) error {
+	s, err := runScope(ctx, op, func(s *Scope) { s.setDeadline(t, now) },
 		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
 	if s.outcome == OutcomeDeadline {
 		return errors.Join(&timeoutError{deadline: t.Format(time.RFC3339Nano)}, err)
