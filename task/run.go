@@ -71,13 +71,13 @@ type runner struct {
 	torn        bool
 	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	fdWait      map[fdKey]*waiter
-	lastStepped *Task             // the task whose step ran last: the watchdog names it
-	stepPC      uintptr           // entry of (*Task).step, to recognise steps
-	receivers   receiverCounts    // open SignalReceivers per signal: Run leaves those signals to them
-	interrupted bool              // a caught signal cancelled the run; a second one ends the process
-	sources     int               // open Tokens, signal receivers, foreign contexts
-	threads     *CapacityLimiter  // DefaultThreadLimiter
-	workers     workerPool        // ToThread goroutines
+	lastStepped *Task            // the task whose step ran last: the watchdog names it
+	stepPC      uintptr          // entry of (*Task).step, to recognise steps
+	receivers   receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
+	interrupted bool             // a caught signal cancelled the run; a second one ends the process
+	sources     int              // open Tokens, signal receivers, foreign contexts
+	threads     *CapacityLimiter // DefaultThreadLimiter
+	workers     workerPool       // ToThread goroutines
 }
 
 // Stats are the runner's counters.
