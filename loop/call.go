@@ -43,9 +43,6 @@ const (
 	callCancelled           // cancelled while queued; freed when dequeued
 )
 
-// Name returns the callback's function name, for reports.
-func (c *call) name() string { return funcName(c.fn) }
-
 func funcName(fn func()) string {
 	if fn == nil {
 		return "<nil>"

@@ -25,8 +25,7 @@ type Nursery struct {
 type SpawnOption func(*spawnConfig)
 
 type spawnConfig struct {
-	name    string
-	service bool
+	name string
 }
 
 // Name names the child task (default: its function's name).
