@@ -1,24 +1,33 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-GO        ?= go
-PKGS      ?= ./...
-CROSS     := darwin/arm64 darwin/amd64 freebsd/amd64 windows/amd64 windows/arm64
-VET_OSES  := linux darwin windows
+# `make help` lists the rest.
+GO         ?= go
+PKGS       ?= ./...
+CROSS      := darwin/arm64 darwin/amd64 freebsd/amd64 windows/amd64 windows/arm64
+VET_OSES   := linux darwin windows
+STATICCHECK_VERSION := v0.8.2
+BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
+TOOLS      := $(CURDIR)/.tools
+FUZZTIME   ?= 60s
+OLD        ?= HEAD~1
+NEW        ?= HEAD
+BENCH      ?= .
 
-.PHONY: all demo test test-race test-windows vet cross bench bench-peers clean
+.PHONY: help demo test ci vet cross lint fuzz test-windows bench bench-compare clean
 
-all: vet test
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 ## demo: a callback-level TCP echo server on the loop, and clients that report round trips
 demo:
 	$(GO) run ./demos/echo
 
-## test: vet on every OS, the race-enabled suite, and the cross-compile gate
-test: vet cross
-	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+## test: go vet (linux, darwin, windows) and the race-enabled suite; under 2 minutes
+test: vet
+	$(GO) test -race -count=1 -timeout 5m $(PKGS)
 
-## test-windows: the Windows build of the suite, run under Wine (installs Wine if needed)
-test-windows:
-	bash scripts/wine-test.sh
+## ci: what CI runs: test, lint, the cross-compile gate, the fuzz targets, the Windows suite under Wine
+ci: test lint cross fuzz test-windows
 
 ## vet: go vet for linux, darwin and windows
 vet:
@@ -34,9 +43,40 @@ cross:
 		done; \
 	done
 
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(TOOLS)/benchstat:
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+## lint: staticcheck (pinned) for linux, darwin and windows
+lint: $(TOOLS)/staticcheck
+	@for os in $(VET_OSES); do echo "staticcheck GOOS=$$os"; GOOS=$$os $(TOOLS)/staticcheck $(PKGS) || exit 1; done
+
+## fuzz: each fuzz target for FUZZTIME (default 60s)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzChannelNothingLost$$' -fuzztime $(FUZZTIME) ./task/
+	$(GO) test -run '^$$' -fuzz '^FuzzQueueAgainstSortedSlice$$' -fuzztime $(FUZZTIME) ./timer/
+
+## test-windows: the Windows build of the suite, run under Wine (installs Wine if needed)
+test-windows:
+	bash scripts/wine-test.sh
+
 ## bench: every primitive side by side with its Go alternative, in one run
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./bench/
 
+## bench-compare: benchstat of OLD against NEW (git revisions; default HEAD~1, HEAD), -count 10, BENCH=regexp
+bench-compare: $(TOOLS)/benchstat
+	@tmp=$$(mktemp -d); trap 'git worktree remove --force $$tmp/old; git worktree remove --force $$tmp/new; rm -rf $$tmp' EXIT; \
+	git worktree add -q --detach $$tmp/old $(OLD) && git worktree add -q --detach $$tmp/new $(NEW) && \
+	(cd $$tmp/old && $(GO) test -c -o $$tmp/old.test ./bench/) && (cd $$tmp/new && $(GO) test -c -o $$tmp/new.test ./bench/) && \
+	for i in 1 2 3 4 5 6 7 8 9 10; do \
+		(cd $$tmp/old/bench && $$tmp/old.test -test.run '^$$' -test.bench '$(BENCH)' -test.benchmem >> $$tmp/old.txt); \
+		(cd $$tmp/new/bench && $$tmp/new.test -test.run '^$$' -test.bench '$(BENCH)' -test.benchmem >> $$tmp/new.txt); \
+	done; \
+	$(TOOLS)/benchstat old=$$tmp/old.txt new=$$tmp/new.txt
+
 clean:
 	$(GO) clean -testcache
+	rm -rf $(TOOLS)

@@ -410,6 +410,9 @@ func (l *Lease[T]) Release() {
 		ch.recvQ = ch.recvQ[1:]
 		w.value = &l.it
 		w.t.r.wake(w, nil)
+		// That may have been the last value: the other receivers must hear
+		// of the end (found by FuzzChannelNothingLost, seed -276).
+		ch.wakeAtEnd()
 		return
 	}
 	ch.buf = append([]item[T]{l.it}, ch.buf...) // may exceed capacity by the leases out

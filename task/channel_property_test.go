@@ -21,6 +21,15 @@ func TestChannelNothingLostProperty(t *testing.T) {
 	}
 }
 
+// FuzzChannelNothingLost runs the same property with the schedules and
+// operations the fuzzer's seeds choose.
+func FuzzChannelNothingLost(f *testing.F) {
+	for seed := range int64(4) {
+		f.Add(seed)
+	}
+	f.Fuzz(channelProperty)
+}
+
 func channelProperty(t *testing.T, seed int64) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 7))
 	capacity := rng.IntN(4)

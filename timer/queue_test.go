@@ -116,56 +116,79 @@ func TestAddScheduledPanics(t *testing.T) {
 func TestRandomAgainstModel(t *testing.T) {
 	for seed := range uint64(20) {
 		r := rand.New(rand.NewPCG(seed, 1))
-		q := New[int]()
-		timers := make([]Timer[int], 200)
-		type ref struct {
-			when int64
-			seq  int
-			id   int
+		ops := make([]byte, 6000)
+		for i := range ops {
+			ops[i] = byte(r.Uint32())
 		}
-		var model []ref
-		seq, now := 0, int64(0)
-		for step := 0; step < 3000; step++ {
-			id := r.IntN(len(timers))
-			tm := &timers[id]
-			switch op := r.IntN(4); {
-			case op == 0 && !tm.Scheduled():
-				tm.Value = id
-				when := now + int64(r.IntN(50))
-				q.Add(tm, when)
-				seq++
-				model = append(model, ref{when, seq, id})
-			case op == 1:
-				removed := q.Remove(tm)
-				i := slices.IndexFunc(model, func(m ref) bool { return m.id == id })
-				if removed != (i >= 0) {
-					t.Fatalf("seed %d: Remove(%d) = %v, model has it: %v", seed, id, removed, i >= 0)
-				}
-				if i >= 0 {
-					model = slices.Delete(model, i, i+1)
-				}
-			case op == 2:
-				now += int64(r.IntN(10))
-				slices.SortFunc(model, func(a, b ref) int {
-					if a.when != b.when {
-						return int(a.when - b.when)
-					}
-					return a.seq - b.seq
-				})
-				for len(model) > 0 && model[0].when <= now {
-					got := q.PopDue(now)
-					if got == nil || got.Value != model[0].id {
-						t.Fatalf("seed %d: popped %v, want timer %d", seed, got, model[0].id)
-					}
-					model = model[1:]
-				}
-				if q.PopDue(now) != nil {
-					t.Fatalf("seed %d: popped a timer the model says is not due", seed)
-				}
+		againstModel(t, ops)
+	}
+}
+
+// FuzzQueueAgainstSortedSlice is TestRandomAgainstModel with the
+// operations chosen by the fuzzer: each pair of bytes is an operation
+// (add, remove, advance and pop) and its argument.
+func FuzzQueueAgainstSortedSlice(f *testing.F) {
+	f.Add([]byte{0, 5, 0, 5, 2, 9, 1, 3, 0, 7, 2, 200})
+	f.Fuzz(againstModel)
+}
+
+// againstModel runs the operations ops describes on a queue and on a
+// sorted slice and fails at the first difference.
+func againstModel(t *testing.T, ops []byte) {
+	q := New[int]()
+	timers := make([]Timer[int], 64)
+	type ref struct {
+		when int64
+		seq  int
+		id   int
+	}
+	var model []ref
+	seq, now := 0, int64(0)
+	for ; len(ops) >= 2; ops = ops[2:] {
+		op, arg := ops[0]%4, int(ops[1])
+		id := arg % len(timers)
+		tm := &timers[id]
+		switch {
+		case op == 0 && !tm.Scheduled():
+			tm.Value = id
+			when := now + int64(arg%50)
+			q.Add(tm, when)
+			seq++
+			model = append(model, ref{when, seq, id})
+		case op == 1:
+			removed := q.Remove(tm)
+			i := slices.IndexFunc(model, func(m ref) bool { return m.id == id })
+			if removed != (i >= 0) {
+				t.Fatalf("Remove(%d) = %v, model has it: %v", id, removed, i >= 0)
 			}
-			if q.Len() != len(model) {
-				t.Fatalf("seed %d: Len %d, model %d", seed, q.Len(), len(model))
+			if i >= 0 {
+				model = slices.Delete(model, i, i+1)
 			}
+		case op == 2:
+			now += int64(arg % 10)
+			slices.SortFunc(model, func(a, b ref) int {
+				if a.when != b.when {
+					return int(a.when - b.when)
+				}
+				return a.seq - b.seq
+			})
+			for len(model) > 0 && model[0].when <= now {
+				got := q.PopDue(now)
+				if got == nil || got.Value != model[0].id {
+					t.Fatalf("popped %v, want timer %d", got, model[0].id)
+				}
+				model = model[1:]
+			}
+			if q.PopDue(now) != nil {
+				t.Fatal("popped a timer the model says is not due")
+			}
+		case op == 3:
+			if when, ok := q.Next(); ok != (len(model) > 0) || ok && when != slices.MinFunc(model, func(a, b ref) int { return int(a.when - b.when) }).when {
+				t.Fatalf("Next = %d, %v; model %v", when, ok, model)
+			}
+		}
+		if q.Len() != len(model) {
+			t.Fatalf("Len %d, model %d", q.Len(), len(model))
 		}
 	}
 }
