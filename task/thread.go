@@ -113,7 +113,7 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 		return cfg.abandon
 	}
 	wctx := &workerCtx{Context: ctx, call: call}
-	r.workers.start(func() {
+	r.workers.start(func() func() {
 		var p *PanicError
 		err := func() (err error) {
 			defer func() {
@@ -123,12 +123,14 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 			}()
 			return fn(wctx)
 		}()
-		r.loop.CallSoonThreadsafe(func() {
-			release()
-			lim.releaseFor(r, call)
-			w.value = p
-			r.wake(w, err) // no-op if the caller abandoned it
-		})
+		return func() {
+			r.loop.CallSoonThreadsafe(func() {
+				release()
+				lim.releaseFor(r, call)
+				w.value = p
+				r.wake(w, err) // no-op if the caller abandoned it
+			})
+		}
 	})
 	err := r.block(ctx, c, t, w, "ToThread")
 	if p, ok := w.value.(*PanicError); ok && p != nil {
