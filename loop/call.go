@@ -16,10 +16,11 @@ const (
 	KindThreadsafe             // CallSoonThreadsafe
 	KindReader                 // AddReader
 	KindWriter                 // AddWriter
+	KindScheduled              // an item of the Scheduler (a task step)
 )
 
 func (k Kind) String() string {
-	return [...]string{"soon", "timer", "threadsafe", "reader", "writer"}[k]
+	return [...]string{"soon", "timer", "threadsafe", "reader", "writer", "scheduled"}[k]
 }
 
 // call is the loop's record of one scheduled callback. Records are pooled;

@@ -8,8 +8,9 @@
 // Each turn of Run has four phases, in this order (compare libuv's loop
 // phases and asyncio's _run_once):
 //
-//  1. Poll. If callbacks are ready, the loop does not poll, unless it ran
-//     256 callbacks since the last poll; then it polls without blocking.
+//  1. Poll. If callbacks (or Scheduler items) are ready, the loop does not
+//     poll, unless it ran 256 of them since the last poll; then it polls
+//     without blocking.
 //     If cross-thread callbacks wait, it polls without blocking. If idle
 //     callbacks (CallWhenIdle) wait, it polls without blocking and, if
 //     nothing at all turned up, makes them ready. Otherwise it blocks until
@@ -23,9 +24,10 @@
 //     the rest wait for the next turn, so another goroutine cannot starve
 //     the loop's own work.
 //  4. Run. The callbacks that are ready at this point run, first in first
-//     out (or in a reproducibly shuffled order with WithSeed). A callback
+//     out (or in a reproducibly shuffled order with WithSeed), then the
+//     items the Scheduler has ready at this point. A callback or item
 //     scheduled while they run, with zero delay or not, waits for the next
-//     iteration: a callback that reschedules itself cannot starve others.
+//     iteration: one that reschedules itself cannot starve others.
 //
 // Stop ends Run after the batch of the current iteration.
 //
@@ -44,6 +46,22 @@
 // or a [MockClock] whose time moves only when told to (Jump), or by itself
 // when the loop is idle and autojump is on. The only real-time reading the
 // loop makes is the autojump threshold, which is defined in real time.
+//
+// # Building a scheduler on the loop
+//
+// A layer that runs many small work items of its own (package task runs
+// tasks) meets the loop through one interface, [Scheduler], installed
+// with SetScheduler: the loop asks it how many items are ready, runs them
+// one by one with RunNext in its batch phase (after the callbacks, with
+// the same fairness: items made ready meanwhile wait for the next
+// iteration, and I/O is still polled every 256), and tells it with Idle
+// when the loop is idle. Waking an item is then the scheduler's own queue
+// push, with no callback record. Besides it, such a layer uses only the
+// loop's public surface: Hold, to keep the loop from counting as idle
+// while work runs elsewhere (thread workers); Pending, to tell whether
+// anything could still wake the loop (deadlock detection); and the
+// watchdog's hooks, WithSlowReport and WithStallReport, to name its items
+// in reports (they come as callbacks of KindScheduled).
 //
 // # Misuse
 //

@@ -1,10 +1,6 @@
 package loop
 
-import (
-	"fmt"
-
-	"github.com/f04742a6/reactor"
-)
+import "fmt"
 
 // watch is the loop's record of a registered fd and its callbacks.
 type watch struct {
@@ -95,6 +91,3 @@ func (l *Loop) removeWatch(op string, fd uintptr, kind Kind) bool {
 	}
 	return true
 }
-
-// Readiness returns the readiness the poller recorded for a watched fd.
-func (l *Loop) Readiness(fd uintptr) reactor.Ready { return l.poller.Readiness(fd) }

@@ -27,7 +27,7 @@ func (l *Loop) runOnce() error {
 // allows.
 func (l *Loop) pollPhase() error {
 	switch {
-	case l.ready.len() > 0:
+	case l.ready.len() > 0 || l.runnable() > 0:
 		if l.sincePoll < l.pollEvery {
 			return nil
 		}
@@ -37,7 +37,7 @@ func (l *Loop) pollPhase() error {
 		_, err := l.poll(0)
 		return err
 	}
-	if (len(l.idle) > 0 || l.idleHook != nil) && l.holds == 0 {
+	if (len(l.idle) > 0 || l.sched != nil) && l.holds == 0 {
 		// Idle waiters run only if the kernel has nothing for us either.
 		n, err := l.poll(0)
 		if err != nil || n > 0 || l.inbox.pending() {
@@ -51,8 +51,8 @@ func (l *Loop) pollPhase() error {
 			l.idle = l.idle[:0]
 			return nil
 		}
-		l.idleHook()
-		if l.ready.len() > 0 || l.stopping || l.inbox.pending() {
+		l.sched.Idle()
+		if l.ready.len() > 0 || l.runnable() > 0 || l.stopping || l.inbox.pending() {
 			return nil
 		}
 	}
@@ -164,11 +164,11 @@ func (l *Loop) timerPhase() {
 	l.stats.timers.Add(uint64(fired))
 }
 
-// runBatch runs the callbacks that are ready now; callbacks they schedule
-// wait for the next iteration.
+// runBatch runs the callbacks that are ready now, then the scheduler's
+// items that are; what they make ready waits for the next iteration.
 func (l *Loop) runBatch() {
-	n := l.ready.len()
-	if n == 0 {
+	n, m := l.ready.len(), l.runnable()
+	if n+m == 0 {
 		return
 	}
 	l.idleSince = time.Time{}
@@ -178,14 +178,7 @@ func (l *Loop) runBatch() {
 			*a, *b = *b, *a
 		})
 	}
-	// See watchdog.go: the sampler watches real-clock loops; other clocks
-	// are read after every callback.
-	smp := l.sampler
-	exact := l.slow > 0 && smp == nil
-	var start time.Time
-	if exact {
-		start = l.clock.Now()
-	}
+	w := l.startBatchTimer()
 	for range n {
 		c := l.ready.pop()
 		c.queued = false
@@ -194,31 +187,25 @@ func (l *Loop) runBatch() {
 			continue
 		}
 		cb := Callback{Kind: c.kind, FD: c.fd, fn: c.fn}
-		if smp != nil {
-			l.seq++
-			smp.callbackStarting(l.seq)
-		}
+		w.starting(l)
 		l.instrumentStart(cb)
 		l.invoke(c)
 		l.instrumentEnd(cb)
-		switch {
-		case smp != nil:
-			if since, slow := smp.slowSince(); slow {
-				l.reportSlow(cb, time.Since(since))
-			}
-		case exact:
-			end := l.clock.Now()
-			if d := end.Sub(start); d > l.slow {
-				l.reportSlow(cb, d)
-			}
-			start = end
-		}
+		w.ended(l, cb)
 	}
-	if smp != nil {
-		smp.callbackStarting(0) // between batches: nothing to watch
+	scheduled := Callback{Kind: KindScheduled}
+	for range m {
+		w.starting(l)
+		l.instrumentStart(scheduled)
+		l.sched.RunNext()
+		l.instrumentEnd(scheduled)
+		w.ended(l, scheduled)
 	}
-	l.sincePoll += n
-	l.stats.callbacks.Add(uint64(n))
+	if w.smp != nil {
+		w.smp.callbackStarting(0) // between batches: nothing to watch
+	}
+	l.sincePoll += n + m
+	l.stats.callbacks.Add(uint64(n + m))
 }
 
 // invoke runs one callback. A one-shot record is recycled before its
@@ -251,9 +238,6 @@ func readyBit(k Kind) reactor.Ready {
 // watched: what could still wake an idle loop besides another goroutine.
 func (l *Loop) Pending() (timers, fds int) { return l.timers.Len(), len(l.fds) }
 
-// Held reports whether a Hold is outstanding.
-func (l *Loop) Held() bool { return l.holds > 0 }
-
 // CallWhenIdle runs fn once the loop is idle: nothing runnable, no
 // cross-thread callback waiting, no I/O ready, and no Hold outstanding.
 // Idle callbacks run before an autojumping clock jumps.
@@ -263,14 +247,6 @@ func (l *Loop) CallWhenIdle(fn func()) {
 		panic("loop: nil callback")
 	}
 	l.idle = append(l.idle, fn)
-}
-
-// SetIdleHook installs fn to be called, on the loop, each time the loop
-// is idle as CallWhenIdle defines it and about to block (or autojump).
-// If fn schedules nothing, the loop goes on to block. nil removes it.
-func (l *Loop) SetIdleHook(fn func()) {
-	l.checkOwner("SetIdleHook")
-	l.idleHook = fn
 }
 
 // Hold marks work in flight outside the loop (a thread worker): until the

@@ -42,7 +42,7 @@ type Loop struct {
 	idleSince time.Time // real time the loop last became idle, for autojump
 	holds     int       // HoldAutojump count
 	idle      []func()  // CallWhenIdle waiters
-	idleHook  func()    // SetIdleHook
+	sched     Scheduler // SetScheduler: runs its items in the batch phase
 
 	slow        time.Duration
 	slowReport  func(cb Callback, d time.Duration)

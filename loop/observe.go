@@ -2,7 +2,6 @@ package loop
 
 import (
 	"log/slog"
-	"reflect"
 	"sync/atomic"
 	"time"
 )
@@ -14,16 +13,14 @@ type Callback struct {
 	fn   func()
 }
 
-// Name returns the callback's function name.
-func (c Callback) Name() string { return funcName(c.fn) }
-
-// PC returns the entry address of the callback's function: equal for
-// every method value of one method, so a caller can recognise its own
-// callbacks.
-func (c Callback) PC() uintptr { return reflect.ValueOf(c.fn).Pointer() }
-
-// PCOf returns what PC would return for a callback running fn.
-func (Callback) PCOf(fn func()) uintptr { return reflect.ValueOf(fn).Pointer() }
+// Name returns the callback's function name ("scheduled" for a
+// Scheduler's item, which the scheduler names itself).
+func (c Callback) Name() string {
+	if c.Kind == KindScheduled {
+		return "scheduled"
+	}
+	return funcName(c.fn)
+}
 
 // Instruments are hooks the loop calls as it works; nil fields are
 // skipped. They run on the loop's goroutine and must not block. They

@@ -166,3 +166,42 @@ func (l *Loop) reportStall(st Stall) {
 		slog.Duration("threshold", l.slow),
 		slog.String("stack", stack))
 }
+
+// batchTimer times the callbacks of one batch for the watchdog (see
+// watchdog.go): the sampler watches real-clock loops; other clocks are
+// read after every callback.
+type batchTimer struct {
+	smp   *sampler
+	exact bool
+	start time.Time
+}
+
+func (l *Loop) startBatchTimer() batchTimer {
+	w := batchTimer{smp: l.sampler}
+	if w.exact = l.slow > 0 && w.smp == nil; w.exact {
+		w.start = l.clock.Now()
+	}
+	return w
+}
+
+func (w *batchTimer) starting(l *Loop) {
+	if w.smp != nil {
+		l.seq++
+		w.smp.callbackStarting(l.seq)
+	}
+}
+
+func (w *batchTimer) ended(l *Loop, cb Callback) {
+	switch {
+	case w.smp != nil:
+		if since, slow := w.smp.slowSince(); slow {
+			l.reportSlow(cb, time.Since(since))
+		}
+	case w.exact:
+		end := l.clock.Now()
+		if d := end.Sub(w.start); d > l.slow {
+			l.reportSlow(cb, d)
+		}
+		w.start = end
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -32,6 +33,7 @@ type config struct {
 	slowTask    time.Duration
 	logger      *slog.Logger
 	instruments []Instrument
+	seed        *int64      // WithSeed
 	signals     []os.Signal // with signalsSet: WithSignals' choice (default: defaultSignals)
 	signalsSet  bool
 }
@@ -44,7 +46,10 @@ func WithClock(c Clock) Option {
 // WithSeed shuffles each batch of runnable tasks reproducibly with seed,
 // to flush out hidden ordering assumptions. Without it batches are FIFO.
 func WithSeed(seed int64) Option {
-	return func(cfg *config) { cfg.loopOpts = append(cfg.loopOpts, loop.WithSeed(seed)) }
+	return func(cfg *config) {
+		cfg.seed = &seed
+		cfg.loopOpts = append(cfg.loopOpts, loop.WithSeed(seed)) // the loop's callbacks too
+	}
 }
 
 // WithSlowTask sets the watchdog threshold (default 100ms; 0 turns it
@@ -72,7 +77,8 @@ type runner struct {
 	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	fdWait      map[fdKey]*waiter
 	lastStepped *Task            // the task whose step ran last: the watchdog names it
-	stepPC      uintptr          // entry of (*Task).step, to recognise steps
+	runq        runQueue         // Invariant: exactly the tasks in StateRunnable, in the order they became so
+	rng         *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
 	receivers   receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
 	interrupted bool             // a caught signal cancelled the run; a second one ends the process
 	sources     int              // open Tokens, signal receivers, foreign contexts
@@ -103,7 +109,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit)}
+	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit), rng: newShuffler(cfg.seed)}
 	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger),
 		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow),
 		loop.WithStallReport(r.reportStall))...)
@@ -114,7 +120,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	r.epoch = l.Now()
 	r.top = r.open(nil, nil, context.Background())
 	r.main = r.spawn(main, r.top, r.top.ctx, "", funcPC(main), nil)
-	r.watchIdle()
+	l.SetScheduler(r)
 	stopSignals := r.catchSignals()
 	runErr := l.Run()
 	stopSignals()
@@ -152,10 +158,6 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 // task is called name, or if that is empty, after the function at pc.
 func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parentCtx context.Context, name string, pc uintptr, n *Nursery) *Task {
 	t := &Task{r: r, name: name, pc: pc, body: fn, nursery: n, budget: fairnessBudget}
-	t.stepFn = t.step
-	if r.stepPC == 0 {
-		r.stepPC = loop.Callback{}.PCOf(t.stepFn)
-	}
 	t.root = &t.rootScope
 	r.init(t.root, &t.rootCtx, t, parent, parentCtx)
 	t.root.enterTask(t)
@@ -231,9 +233,6 @@ func (r *runner) teardown() {
 	}
 	r.coros = nil
 }
-
-// watchIdle makes idle the loop's idle hook.
-func (r *runner) watchIdle() { r.loop.SetIdleHook(r.idle) }
 
 // idle runs when no task is runnable, no callback is queued, no I/O is
 // ready and no thread worker or Token holds the loop. WaitAllTasksBlocked

@@ -54,7 +54,6 @@ type Task struct {
 	result    error
 	panicked  *PanicError
 	budget    int      // immediate completions left before a forced yield
-	stepFn    func()   // t.step, allocated once
 	done      []func() // called when the task is done (handles, Start)
 	held      []holder // locks and leases the task holds
 	service   bool
@@ -158,8 +157,8 @@ func (r *runner) runBody(t *Task) {
 	t.result = t.body(t.ctx)
 }
 
-// step resumes t until it parks, yields or finishes. It is t's loop
-// callback.
+// step resumes t until it parks, yields or finishes (the loop's
+// Scheduler.RunNext).
 func (t *Task) step() {
 	r := t.r
 	t.transition(StateRunning)
@@ -176,7 +175,7 @@ func (t *Task) step() {
 // schedule makes a new or woken task runnable.
 func (r *runner) schedule(t *Task) {
 	t.transition(StateRunnable)
-	r.loop.CallSoon(t.stepFn)
+	r.runq.push(t)
 }
 
 // yield switches from the running task back to the loop, which resumes

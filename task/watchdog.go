@@ -18,7 +18,7 @@ import (
 // time. The task ran that long without reaching a checkpoint and held up
 // every other task and all I/O.
 func (r *runner) reportSlow(cb loop.Callback, d time.Duration) {
-	if t := r.lastStepped; t != nil && cb.PC() == r.stepPC {
+	if t := r.lastStepped; t != nil && cb.Kind == loop.KindScheduled {
 		r.cfg.logger.Warn("task: ran without reaching a checkpoint for too long",
 			slog.String("task", t.Name()), slog.Duration("duration", d),
 			slog.Duration("threshold", r.cfg.slowTask))

@@ -1,0 +1,41 @@
+package loop
+
+// Scheduler is the one seam between the loop and a layer that runs its own
+// work on it: package task keeps its runnable tasks in a run queue of its
+// own and the loop runs them in its batch phase, so waking a task costs a
+// queue push instead of a callback record, and a task switch is one
+// RunNext instead of a callback hand-off. See "Building a scheduler on
+// the loop" in the package documentation.
+//
+// The loop calls the methods on its own goroutine, and only while Run
+// runs.
+type Scheduler interface {
+	// Runnable returns how many items are ready to run. The loop calls it
+	// once at the start of each batch (and when deciding whether to poll
+	// or block); the items counted then are the batch: items made ready
+	// while it runs wait for the next iteration, as callbacks do. A
+	// scheduler that reorders its batches (a seeded shuffle) does it here.
+	Runnable() int
+	// RunNext runs the next ready item. The watchdog times it, and
+	// instruments see it, as a callback of KindScheduled.
+	RunNext()
+	// Idle is called each time the loop is idle as CallWhenIdle defines it
+	// (nothing ready, no I/O ready, no cross-thread callback waiting, no
+	// Hold outstanding) and about to block or autojump. If it makes
+	// nothing ready, the loop goes on to block.
+	Idle()
+}
+
+// SetScheduler installs s (nil removes it). Call it before Run.
+func (l *Loop) SetScheduler(s Scheduler) {
+	l.checkOwner("SetScheduler")
+	l.sched = s
+}
+
+// runnable is how many scheduler items are ready.
+func (l *Loop) runnable() int {
+	if l.sched == nil {
+		return 0
+	}
+	return l.sched.Runnable()
+}
