@@ -33,12 +33,13 @@ type channel[T any] struct {
 	b         binding // the loop last used on; see enter
 	capacity  int
 	buf       []item[T]
-	sendQ     []*waiter // parked senders; waiter.value is *item[T]
-	recvQ     []*waiter // parked receivers; waiter.value receives *item[T]
-	senders   int       // open send ends
-	receivers int       // open receive ends
-	closeErr  error     // first CloseWithError
-	leases    int       // values handed out by ReceiveLease, not yet settled
+	sendQ     waitQueue  // parked senders; waiter.item is their *item[T]
+	recvQ     waitQueue  // parked receivers; waiter.item receives an *item[T]
+	boxes     []*item[T] // free boxes for waiter.item: a hand-off allocates nothing
+	senders   int        // open send ends
+	receivers int        // open receive ends
+	closeErr  error      // first CloseWithError
+	leases    int        // values handed out by ReceiveLease, not yet settled
 }
 
 // DiscardedError is returned by the Close of the last receive end when
@@ -68,15 +69,6 @@ type Receiver[T any] struct {
 	err    error
 }
 
-func removeWaiter(q []*waiter, w *waiter) []*waiter {
-	for i, x := range q {
-		if x == w {
-			return append(q[:i], q[i+1:]...)
-		}
-	}
-	return q
-}
-
 // Send sends v, blocking until a receiver or the buffer takes it. It
 // fails with ErrClosedResource if this end is closed, ErrBrokenResource
 // if every receive end is, and with cancellation, in which case v was not
@@ -97,10 +89,36 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 	if s.ch.offer(t.r, item[T]{v: v, ack: ack}) {
 		return t.r.checkpoint(ctx, c, t, op)
 	}
-	w := &waiter{what: op + " (channel full)", value: &item[T]{v: v, ack: ack}, owner: s, queue: &s.ch.sendQ}
-	s.ch.sendQ = append(s.ch.sendQ, w)
+	w := t.newWait(op + " (channel full)")
+	w.item, w.owner, w.queue = s.ch.box(item[T]{v: v, ack: ack}), s, &s.ch.sendQ
+	s.ch.sendQ.push(w)
 	err := t.r.block(ctx, c, t, w, op)
+	if err != nil { // not taken: the box is still ours
+		s.ch.unbox(w.item)
+	}
 	return err
+}
+
+// box puts it in a box for a waiter, from the free list if it can.
+func (ch *channel[T]) box(it item[T]) *item[T] {
+	if n := len(ch.boxes); n > 0 {
+		p := ch.boxes[n-1]
+		ch.boxes = ch.boxes[:n-1]
+		*p = it
+		return p
+	}
+	p := new(item[T])
+	*p = it
+	return p
+}
+
+// unbox returns the value in a waiter's box and frees the box.
+func (ch *channel[T]) unbox(b any) item[T] {
+	p := b.(*item[T])
+	it := *p
+	*p = item[T]{} // drop the reference for the collector
+	ch.boxes = append(ch.boxes, p)
+	return it
 }
 
 // enter binds the channel to r for an operation with a ctx. Unlike the
@@ -109,7 +127,7 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 // moves to another loop only while idle: no waiter, no lease out.
 func (ch *channel[T]) enter(r *runner) {
 	if cur := ch.b.r.Load(); cur != r {
-		if cur != nil && !cur.ended.Load() && len(ch.sendQ)+len(ch.recvQ)+ch.leases > 0 {
+		if cur != nil && !cur.ended.Load() && ch.sendQ.len()+ch.recvQ.len()+ch.leases > 0 {
 			panic(otherLoopMisuse("channel"))
 		}
 		ch.b.r.Store(r)
@@ -127,14 +145,10 @@ func (s *Sender[T]) usable(op string) error {
 }
 
 // offer hands it to a waiting receiver or the buffer, if either can take
-// it now. Only a hand-off to a parked receiver allocates.
+// it now.
 func (ch *channel[T]) offer(r *runner, it item[T]) bool {
-	if len(ch.recvQ) > 0 {
-		w := ch.recvQ[0]
-		ch.recvQ = ch.recvQ[1:]
-		p := new(item[T])
-		*p = it
-		w.value = p
+	if w := ch.recvQ.pop(); w != nil {
+		w.item = ch.box(it)
 		r.wake(w, nil)
 		return true
 	}
@@ -179,11 +193,11 @@ func (s *Sender[T]) SendAndWait(ctx context.Context, v T) error {
 				return true
 			}
 		}
-		ack.value = "leased" // a lease holds it: it stays in flight
+		ack.leased = true // a lease holds it: it stays in flight
 		return true
 	}
 	err := t.r.block(ctx, c, t, ack, "Sender.SendAndWait")
-	if err != nil && ack.value == "leased" {
+	if err != nil && ack.leased {
 		return fmt.Errorf("task: SendAndWait: value still in flight (held by a lease): %w", err)
 	}
 	return err
@@ -217,23 +231,20 @@ func (s *Sender[T]) CloseWithError(err error) error {
 		ch.closeErr = err
 	}
 	ch.senders--
-	ch.sendQ = wakeOwned(ch.sendQ, s, fmt.Errorf("task: Send: %w", ErrClosedResource))
+	ch.sendQ.wakeOwned(s, fmt.Errorf("task: Send: %w", ErrClosedResource))
 	ch.wakeAtEnd()
 	return nil
 }
 
-// wakeOwned fails the waits made through handle h and returns the rest.
-func wakeOwned(q []*waiter, h any, err error) []*waiter {
-	kept := q[:0]
-	for _, w := range q {
-		if w.owner == h {
-			w.t.r.wake(w, err)
-		} else {
-			kept = append(kept, w)
-		}
+// wakeOwned fails the waits made through handle h, keeping the rest.
+func (q *waitQueue) wakeOwned(h any, err error) {
+	q.filter(func(w *waiter) bool { return w.owner != h }, func(w *waiter) { w.t.r.wake(w, err) })
+}
+
+// wakeAll fails every wait in the queue with err.
+func (q *waitQueue) wakeAll(err error) {
+	for q.handOff(err) != nil {
 	}
-	clear(q[len(kept):])
-	return kept
 }
 
 // endErr is what a receiver gets once the channel is over.
@@ -246,17 +257,15 @@ func (ch *channel[T]) endErr() error {
 
 // over reports whether receivers have nothing more to wait for.
 func (ch *channel[T]) over() bool {
-	return ch.senders == 0 && len(ch.buf) == 0 && len(ch.sendQ) == 0 && ch.leases == 0
+	return ch.senders == 0 && len(ch.buf) == 0 && ch.sendQ.len() == 0 && ch.leases == 0
 }
 
 func (ch *channel[T]) wakeAtEnd() {
 	if !ch.over() {
 		return
 	}
-	q := ch.recvQ
-	ch.recvQ = nil
-	for _, w := range q {
-		w.t.r.wake(w, ch.endErr())
+	for ch.recvQ.len() > 0 {
+		ch.recvQ.handOff(ch.endErr())
 	}
 }
 
@@ -267,19 +276,15 @@ func (ch *channel[T]) take(r *runner) (item[T], bool) {
 		it := ch.buf[0]
 		ch.buf[0] = item[T]{} // drop the reference for the collector
 		ch.buf = ch.buf[1:]
-		if len(ch.sendQ) > 0 {
-			w := ch.sendQ[0]
-			ch.sendQ = ch.sendQ[1:]
-			ch.buf = append(ch.buf, *w.value.(*item[T]))
+		if w := ch.sendQ.pop(); w != nil {
+			ch.buf = append(ch.buf, ch.unbox(w.item))
 			r.wake(w, nil)
 		}
 		return it, true
 	}
-	if len(ch.sendQ) > 0 {
-		w := ch.sendQ[0]
-		ch.sendQ = ch.sendQ[1:]
+	if w := ch.sendQ.pop(); w != nil {
 		r.wake(w, nil)
-		return *w.value.(*item[T]), true
+		return ch.unbox(w.item), true
 	}
 	return item[T]{}, false
 }
@@ -313,13 +318,13 @@ func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) 
 	if ch.over() {
 		return item[T]{}, ch.endErr()
 	}
-	w := &waiter{what: op + " (channel empty)", owner: rc, queue: &ch.recvQ}
-	ch.recvQ = append(ch.recvQ, w)
-	err := t.r.block(ctx, c, t, w, op)
-	if err != nil {
+	w := t.newWait(op + " (channel empty)")
+	w.owner, w.queue = rc, &ch.recvQ
+	ch.recvQ.push(w)
+	if err := t.r.block(ctx, c, t, w, op); err != nil {
 		return item[T]{}, err
 	}
-	return *w.value.(*item[T]), nil
+	return ch.unbox(w.item), nil
 }
 
 // acked settles a plain receive: a SendAndWait sender is told.
@@ -405,10 +410,8 @@ func (l *Lease[T]) Release() {
 	if ch.receivers == 0 {
 		return // nobody left to take it
 	}
-	if len(ch.recvQ) > 0 {
-		w := ch.recvQ[0]
-		ch.recvQ = ch.recvQ[1:]
-		w.value = &l.it
+	if w := ch.recvQ.pop(); w != nil {
+		w.item = ch.box(l.it)
 		w.t.r.wake(w, nil)
 		// That may have been the last value: the other receivers must hear
 		// of the end (found by FuzzChannelNothingLost, seed -276).
@@ -441,18 +444,12 @@ func (rc *Receiver[T]) Close() error {
 	}
 	rc.closed = true
 	ch.receivers--
-	ch.recvQ = wakeOwned(ch.recvQ, rc, fmt.Errorf("task: Receive: %w", ErrClosedResource))
+	ch.recvQ.wakeOwned(rc, fmt.Errorf("task: Receive: %w", ErrClosedResource))
 	if ch.receivers > 0 {
 		return nil
 	}
-	for _, w := range ch.recvQ {
-		w.t.r.wake(w, fmt.Errorf("task: Receive: %w", ErrClosedResource))
-	}
-	ch.recvQ = nil
-	for _, w := range ch.sendQ {
-		w.t.r.wake(w, fmt.Errorf("task: Send: %w: every receive end is closed", ErrBrokenResource))
-	}
-	ch.sendQ = nil
+	ch.recvQ.wakeAll(fmt.Errorf("task: Receive: %w", ErrClosedResource))
+	ch.sendQ.wakeAll(fmt.Errorf("task: Send: %w: every receive end is closed", ErrBrokenResource))
 	n := len(ch.buf)
 	for _, it := range ch.buf {
 		if it.ack != nil && !it.ack.done {

@@ -55,9 +55,10 @@ func (r *runner) block(ctx context.Context, c *scopeCtx, t *Task, w *waiter, op 
 	w.op = op
 	if ctx != context.Context(c) && ctx.Done() != nil {
 		release := r.wakeSource() // a foreign context can wake us: no deadlock
+		gen := w.gen
 		stop := context.AfterFunc(ctx, func() {
 			r.loop.CallSoonThreadsafe(func() {
-				if t.wait == w {
+				if t.wait == w && w.gen == gen { // not a later wait on the same record
 					r.abortWait(t, fmt.Errorf("task: %s: %w", op, context.Cause(ctx)))
 				}
 			})

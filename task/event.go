@@ -39,7 +39,7 @@ func (e *Event) Wait(ctx context.Context) error {
 		return t.r.checkpoint(ctx, c, t, "Event.Wait")
 	}
 	e.b.settle(t.r, true)
-	err := e.waiters.park(ctx, c, t, "Event.Wait", "Event.Wait")
+	err := e.waiters.park(ctx, c, t, "Event.Wait")
 	e.b.settle(t.r, e.waiters.len() > 0)
 	return err
 }

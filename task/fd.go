@@ -39,24 +39,39 @@ func waitFD(ctx context.Context, fd uintptr, write bool) error {
 	if r.fdWait[key] != nil {
 		return fmt.Errorf("task: %s fd %d: %w: another task is waiting on it", op, fd, ErrBusyResource)
 	}
-	add, remove := r.loop.AddReader, r.loop.RemoveReader
+	add := r.loop.AddReader
 	if write {
-		add, remove = r.loop.AddWriter, r.loop.RemoveWriter
+		add = r.loop.AddWriter
 	}
-	w := &waiter{what: fmt.Sprintf("%s fd %d", op, fd)}
-	done := func() {
-		remove(fd)
-		delete(r.fdWait, key)
+	if t.fdFn == nil {
+		t.fdFn = t.fdReady // made once per task that waits on fds
 	}
-	if err := add(fd, func() { done(); r.wake(w, nil) }); err != nil {
+	if err := add(fd, t.fdFn); err != nil {
 		return fmt.Errorf("task: %s: %w", op, err)
 	}
+	w := t.newWait(op)
+	w.fd, w.onFD = key, true
 	if r.fdWait == nil {
 		r.fdWait = make(map[fdKey]*waiter)
 	}
 	r.fdWait[key] = w
-	w.abort = func() bool { done(); return true }
 	return r.block(ctx, c, t, w, op)
+}
+
+// fdReady is the loop's fd callback for the task's current fd wait.
+func (t *Task) fdReady() {
+	t.r.unwatchFD(t.w.fd)
+	t.r.wake(&t.w, nil)
+}
+
+// unwatchFD ends the watch of an fd wait.
+func (r *runner) unwatchFD(key fdKey) {
+	if key.write {
+		r.loop.RemoveWriter(key.fd)
+	} else {
+		r.loop.RemoveReader(key.fd)
+	}
+	delete(r.fdWait, key)
 }
 
 // NotifyClosing wakes every task waiting on fd (WaitReadable,
@@ -77,7 +92,7 @@ func NotifyClosing(ctx context.Context, fd uintptr) {
 		if write {
 			op = "WaitWritable"
 		}
-		w.abort() // unregisters the wait
+		r.undo(w) // unregisters the wait
 		r.wake(w, fmt.Errorf("task: %s fd %d: %w: closed by another task (NotifyClosing)", op, fd, ErrClosedResource))
 	}
 }

@@ -11,16 +11,5 @@ func WaitAllTasksBlocked(ctx context.Context) error {
 	if err := t.check(ctx, c, "WaitAllTasksBlocked"); err != nil {
 		return err
 	}
-	r := t.r
-	w := &waiter{what: "WaitAllTasksBlocked"}
-	w.abort = func() bool {
-		for i, x := range r.idleWait {
-			if x == w {
-				r.idleWait = append(r.idleWait[:i], r.idleWait[i+1:]...)
-			}
-		}
-		return true
-	}
-	r.idleWait = append(r.idleWait, w)
-	return r.block(ctx, c, t, w, "WaitAllTasksBlocked")
+	return t.r.idleWait.park(ctx, c, t, "WaitAllTasksBlocked")
 }

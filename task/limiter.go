@@ -55,8 +55,9 @@ func (l *CapacityLimiter) acquireFor(ctx context.Context, c *scopeCtx, t *Task, 
 		l.settle(t.r)
 		return t.r.checkpoint(ctx, c, t, op)
 	}
-	w := &waiter{what: op, queue: &l.q.waiters, owner: borrower}
-	l.q.waiters = append(l.q.waiters, w)
+	w := t.newWait(op)
+	w.queue, w.owner = &l.q, borrower
+	l.q.push(w)
 	l.settle(t.r)
 	err := t.r.block(ctx, c, t, w, op) // admit records the borrower
 	l.settle(t.r)

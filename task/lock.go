@@ -56,7 +56,7 @@ func (l *Lock) Lock(ctx context.Context) error {
 	}
 	// Unlock makes us the owner before waking us.
 	l.b.settle(t.r, true)
-	err := l.q.park(ctx, c, t, "Lock.Lock", "Lock.Lock")
+	err := l.q.park(ctx, c, t, "Lock.Lock")
 	l.settle(t.r)
 	return err
 }
@@ -146,7 +146,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 	}
 	c.l.Unlock()
 	c.b.settle(t.r, true)
-	err := c.q.park(ctx, sc, t, "Condition.Wait", "Condition.Wait")
+	err := c.q.park(ctx, sc, t, "Condition.Wait")
 	c.b.settle(t.r, c.q.len() > 0)
 	// Re-acquire shielded: a cancellation must not leave us without it.
 	lerr := Shield(ctx, func(ctx context.Context) error { return c.l.Lock(ctx) })

@@ -58,7 +58,8 @@ func WithNursery(ctx context.Context, body func(ctx context.Context, n *Nursery)
 	for n.children+len(n.services) > 0 {
 		// Not abortable: the nursery's scope cancels the children, and the
 		// parent waits for them whatever happens.
-		w := &waiter{what: "nursery exit", abort: never}
+		w := t.newWait("nursery exit")
+		w.abort = never
 		n.exitWait = w
 		r.park(t, w)
 	}
@@ -228,8 +229,9 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 	var (
 		val     T
 		started bool
-		w       = &waiter{what: "Start", abort: never}
+		w       = t.newWait("Start")
 	)
+	w.abort = never
 	var child *Task
 	body := func(cctx context.Context) error {
 		return fn(cctx, func(v T) {
@@ -249,7 +251,7 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 		}
 		switch {
 		case child.panicked != nil:
-			w.value = child.panicked
+			w.panicked = child.panicked
 			r.wake(w, nil)
 		case child.result != nil:
 			r.wake(w, child.result)
@@ -258,8 +260,8 @@ func Start[T any](ctx context.Context, n *Nursery, fn func(ctx context.Context, 
 		}
 	})
 	err := r.park(t, w)
-	if p, ok := w.value.(*PanicError); ok {
-		panic(p)
+	if w.panicked != nil {
+		panic(w.panicked)
 	}
 	if err != nil {
 		return zero, err
@@ -283,7 +285,7 @@ type Handle[T any] struct {
 	val     T
 	err     error
 	done    bool
-	waiters []*waiter
+	waiters waitQueue
 }
 
 // Spawn starts fn as a child of n with its own scope and returns a handle
@@ -311,10 +313,7 @@ func (h *Handle[T]) finish() {
 	case t.root.outcome == OutcomeCancelled:
 		h.err = &cancelError{origin: t.root, op: "Handle.Wait"}
 	}
-	for _, w := range h.waiters {
-		t.r.wake(w, nil)
-	}
-	h.waiters = nil
+	h.waiters.wakeAll(nil)
 }
 
 // Wait blocks until the task has finished and returns its value and
@@ -327,16 +326,9 @@ func (h *Handle[T]) Wait(ctx context.Context) (T, error) {
 		return zero, err
 	}
 	if !h.done {
-		w := &waiter{what: "Handle.Wait " + h.t.Name()}
-		w.abort = func() bool {
-			for i, x := range h.waiters {
-				if x == w {
-					h.waiters = append(h.waiters[:i], h.waiters[i+1:]...)
-				}
-			}
-			return true
-		}
-		h.waiters = append(h.waiters, w)
+		w := t.newWait("Handle.Wait")
+		w.queue = &h.waiters
+		h.waiters.push(w)
 		if err := t.r.block(ctx, c, t, w, "Handle.Wait"); err != nil {
 			var zero T
 			return zero, err

@@ -315,7 +315,7 @@ func TestDump(t *testing.T) {
 			WaitAllTasksBlocked(ctx)
 			var b strings.Builder
 			Dump(ctx, &b)
-			expect(t, strings.Contains(b.String(), "  - sleeper [blocked: sleep until"), "dump:\n%s", b.String())
+			expect(t, strings.Contains(b.String(), "  - sleeper [blocked: Sleep until"), "dump:\n%s", b.String())
 			n.Cancel()
 			return nil
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Instrument observes every task state transition, on the loop's
@@ -58,8 +59,11 @@ func (r *runner) dump(w io.Writer) {
 	var walk func(t *Task, depth int)
 	walk = func(t *Task, depth int) {
 		fmt.Fprintf(w, "%*s- %s [%s", 2*depth, "", t.Name(), t.state)
-		if t.wait != nil && !t.wait.done {
-			fmt.Fprintf(w, ": %s", t.wait.what)
+		if wt := t.wait; wt != nil && !wt.done {
+			fmt.Fprintf(w, ": %s", wt.what)
+			if !wt.deadline.IsZero() {
+				fmt.Fprintf(w, " until %s", wt.deadline.Format(time.RFC3339Nano))
+			}
 		}
 		fmt.Fprintln(w, "]")
 		kids := children[t]

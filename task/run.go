@@ -71,7 +71,7 @@ type runner struct {
 	top         *Scope // above main: cancelled by SIGINT and deadlock
 	main        *Task
 	stats       Stats
-	idleWait    []*waiter // WaitAllTasksBlocked
+	idleWait    waitQueue // WaitAllTasksBlocked
 	failure     error     // ErrDeadlock or ErrInterrupted, set by the runner
 	torn        bool
 	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
@@ -214,7 +214,7 @@ func (r *runner) teardown() {
 	r.ended.Store(true)
 	for t := r.all; t != nil; t = t.nextLive {
 		if w := t.wait; w != nil && w.queue != nil {
-			*w.queue = removeWaiter(*w.queue, w) // objects outlive the run: leave no dead waiter in them
+			w.queue.remove(w) // objects outlive the run: leave no dead waiter in them
 		}
 	}
 	for t := r.all; t != nil; {
@@ -239,11 +239,8 @@ func (r *runner) teardown() {
 // waiters are woken first; otherwise, if nothing at all can wake a task
 // (no timer, no watched fd), the run is deadlocked.
 func (r *runner) idle() {
-	if len(r.idleWait) > 0 {
-		for _, w := range r.idleWait {
-			r.wake(w, nil)
-		}
-		r.idleWait = r.idleWait[:0]
+	if r.idleWait.len() > 0 {
+		r.idleWait.wakeAll(nil)
 		return
 	}
 	if r.live == 0 {

@@ -35,7 +35,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 		return t.r.checkpoint(ctx, c, t, "Semaphore.Acquire")
 	}
 	s.b.settle(t.r, true)
-	err := s.q.park(ctx, c, t, "Semaphore.Acquire", "Semaphore.Acquire")
+	err := s.q.park(ctx, c, t, "Semaphore.Acquire")
 	s.b.settle(t.r, s.q.len() > 0)
 	return err
 }

@@ -70,7 +70,7 @@ func (s *SignalReceiver) deliver(sig os.Signal) {
 	}
 	if w := s.waiter; w != nil {
 		s.waiter = nil
-		w.value = sig
+		w.sig = sig
 		s.r.wake(w, nil)
 		return
 	}
@@ -100,16 +100,16 @@ func (s *SignalReceiver) Receive(ctx context.Context) (os.Signal, error) {
 	if err := t.check(ctx, c, "SignalReceiver.Receive"); err != nil {
 		return nil, err
 	}
-	w := &waiter{what: "signal"}
+	w := t.newWait("signal")
 	w.abort = func() bool { s.waiter = nil; return true }
 	s.waiter = w
 	if err := t.r.block(ctx, c, t, w, "SignalReceiver.Receive"); err != nil {
 		return nil, err
 	}
-	if w.value == nil {
+	if w.sig == nil {
 		return nil, fmt.Errorf("task: SignalReceiver.Receive: %w", ErrClosedResource)
 	}
-	return w.value.(os.Signal), nil
+	return w.sig, nil
 }
 
 // All returns the signals as a sequence for range; it ends when Receive

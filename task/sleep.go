@@ -38,8 +38,11 @@ func sleepUntil(ctx context.Context, deadline time.Time, op string) error {
 	if !deadline.After(r.loop.Now()) {
 		return checkpointAs(ctx, op)
 	}
-	w := &waiter{what: "sleep until " + deadline.Format(time.RFC3339Nano)}
-	h := r.loop.CallAt(deadline, func() { r.wake(w, nil) })
-	w.abort = func() bool { h.Cancel(); return true }
+	if t.timerFn == nil {
+		t.timerFn = t.timerFired // made once per task that sleeps
+	}
+	w := t.newWait("Sleep")
+	w.deadline = deadline
+	w.timer = r.loop.CallAt(deadline, t.timerFn)
 	return r.block(ctx, c, t, w, op)
 }

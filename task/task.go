@@ -50,7 +50,10 @@ type Task struct {
 	rootCtx   scopeCtx
 	nursery   *Nursery // the nursery it belongs to (nil for main)
 	coro      *coro
-	wait      *waiter // the wait it is parked on
+	wait      *waiter // Invariant: &w while the task is parked (StateBlocked), nil otherwise, except for a SendAndWait acknowledgement
+	w         waiter  // the task's one wait record, reused by every wait (see newWait)
+	timerFn   func()  // t.timerFired, made once: Sleep's timer callback without a closure per sleep
+	fdFn      func()  // t.fdReady, made once: WaitReadable's callback
 	result    error
 	panicked  *PanicError
 	budget    int      // immediate completions left before a forced yield
@@ -186,65 +189,8 @@ func (t *Task) yield() {
 	}
 }
 
-// waiter is one parked wait. Exactly one of completion and abort happens:
-// whichever comes first sets done.
-type waiter struct {
-	t     *Task
-	what  string      // for Dump: what the task waits on
-	op    string      // the public operation waiting (Sleep, Lock.Lock): errors name it
-	abort func() bool // undoes the wait; false: cannot abort now
-	done  bool
-	err   error
-	value any
-	owner any // the handle (channel end) the wait was made through
-	// queue, if set, is the wait queue the waiter sits in: aborting
-	// removes it from there (no abort closure to allocate).
-	queue *[]*waiter
-}
-
-// park blocks the running task on w until wake is called for it.
-func (r *runner) park(t *Task, w *waiter) error {
-	w.t = t
-	t.wait = w
-	t.transition(StateBlocked)
-	t.yield()
-	t.wait = nil
-	return w.err
-}
-
-// wake completes a parked wait; it reports false if the wait had already
-// been completed or aborted.
-func (r *runner) wake(w *waiter, err error) bool {
-	if w.done {
-		return false
-	}
-	w.done, w.err = true, err
-	r.schedule(w.t)
-	return true
-}
-
-// abortWait tries to abort t's wait with err; it reports whether it did.
-func (r *runner) abortWait(t *Task, err error) bool {
-	w := t.wait
-	if w == nil || w.done || t.state != StateBlocked {
-		return false
-	}
-	switch {
-	case w.abort != nil:
-		if !w.abort() {
-			return false
-		}
-	case w.queue != nil:
-		*w.queue = removeWaiter(*w.queue, w)
-	}
-	return r.wake(w, err)
-}
-
 // funcPC returns the entry address of a function value.
 func funcPC(fn any) uintptr { return reflect.ValueOf(fn).Pointer() }
-
-// funcName names a function for a reader; see funcNameAt.
-func funcName(fn any) string { return funcNameAt(funcPC(fn)) }
 
 // funcNameAt names the function at pc: "pkg.Func", "pkg.(*T).Method", or
 // for a function literal, whose generated name ("main.main.func2.1") a

@@ -106,7 +106,8 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 		return err
 	}
 	release := r.loop.Hold()
-	w := &waiter{what: "ToThread " + funcName(fn)}
+	w := t.newWait("ToThread")
+	gen := w.gen // the worker may report after the caller abandoned it and moved on
 	w.abort = func() bool {
 		// fn's ctx is already cancelled: it is the caller's.
 		call.gone = cfg.abandon
@@ -127,14 +128,16 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 			r.loop.CallSoonThreadsafe(func() {
 				release()
 				lim.releaseFor(r, call)
-				w.value = p
-				r.wake(w, err) // no-op if the caller abandoned it
+				if w.gen == gen { // else abandoned: the record serves another wait now
+					w.panicked = p
+					r.wake(w, err)
+				}
 			})
 		}
 	})
 	err := r.block(ctx, c, t, w, "ToThread")
-	if p, ok := w.value.(*PanicError); ok && p != nil {
-		panic(p)
+	if w.panicked != nil {
+		panic(w.panicked)
 	}
 	if ce := t.cancelErr("ToThread"); ce != nil {
 		if err == nil || isContextErr(err) {

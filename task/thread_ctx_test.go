@@ -176,3 +176,40 @@ func TestToThreadWorkersArePooled(t *testing.T) {
 		return nil
 	})
 }
+
+// Each task reuses one wait record; its generation keeps a late
+// completion from completing the next wait: a worker the task abandoned
+// that finishes while the same task sleeps does not wake the sleep.
+func TestLateCompletionCannotCompleteTheNextWait(t *testing.T) {
+	mustRun(t, func(ctx context.Context) error {
+		release := make(chan struct{})
+		finished := make(chan struct{})
+		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+			var scope *Scope
+			var child *Task
+			n.Go(func(ctx context.Context) error {
+				child, _ = current(ctx, "test")
+				WithScope(ctx, func(ctx context.Context, s *Scope) error {
+					scope = s
+					return ToThread(ctx, func(context.Context) error {
+						<-release
+						defer close(finished)
+						return errOwn
+					}, AbandonOnCancel())
+				})
+				close(release) // the abandoned worker finishes while this task sleeps
+				start := Now(ctx)
+				if err := Sleep(ctx, time.Hour); err != nil {
+					return err
+				}
+				expect(t, Now(ctx).Sub(start) == time.Hour, "the sleep ended after %v: woken by the abandoned worker", Now(ctx).Sub(start))
+				return nil
+			})
+			for child == nil || child.State() != StateBlocked {
+				Checkpoint(ctx)
+			}
+			scope.Cancel()
+			return ToThread(ctx, func(context.Context) error { <-finished; return nil })
+		})
+	})
+}

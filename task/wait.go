@@ -1,0 +1,200 @@
+package task
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/f04742a6/reactor/loop"
+)
+
+// The wait protocol. A blocking operation parks the running task on a
+// waiter; the loop resumes it once the waiter is completed (wake) or
+// aborted by cancellation (abortWait). Exactly one of the two happens,
+// whichever comes first: it sets done. Every task owns one waiter and
+// reuses it for each of its waits (newWait), so waiting allocates nothing;
+// its generation tells a late completion (an abandoned ToThread worker, a
+// foreign context's AfterFunc) from one for the current wait.
+//
+// Each wait says how to undo it in one typed field, so aborting needs no
+// closure: it sits in a queue (remove it), or on a timer (cancel it), or
+// on an fd (stop watching), or, for the rare rest, an abort function.
+
+// waiter is one parked wait.
+type waiter struct {
+	t   *Task
+	gen uint64 // Invariant: changes each time the record is reused (newWait)
+	// what says, for Dump, what the task waits on; op is the public
+	// operation, which errors name. Both are constants: no formatting per wait.
+	what, op string
+	done     bool // Invariant: set by the first of completion and abort, once per gen
+	err      error
+
+	// How to undo the wait; at most one is set.
+	queue *waitQueue  // the queue it sits in: abort removes it
+	timer loop.Handle // the timer that completes it: abort cancels it
+	fd    fdKey       // with onFD, the fd it watches: abort stops watching
+	onFD  bool
+	abort func() bool // anything else; false: cannot abort now
+
+	// What the completion hands over (typed, so nothing is boxed per wait).
+	item     any         // channels: the *item[T] handed to a receiver or held by a sender
+	panicked *PanicError // ToThread, Start: a panic to re-raise in the waiting task
+	sig      os.Signal   // SignalReceiver: the signal delivered (nil: closed)
+	leased   bool        // SendAndWait: a lease holds the value, which stays in flight
+	owner    any         // the channel end or the limiter borrower the wait is for
+	deadline time.Time   // Sleep, for Dump
+}
+
+// newWait readies t's waiter for a new wait and returns it. O(1), no
+// allocation.
+func (t *Task) newWait(what string) *waiter {
+	w := &t.w
+	*w = waiter{t: t, gen: w.gen + 1, what: what}
+	return w
+}
+
+// park blocks the running task on w until wake is called for it.
+func (r *runner) park(t *Task, w *waiter) error {
+	w.t = t
+	t.wait = w
+	t.transition(StateBlocked)
+	t.yield()
+	t.wait = nil
+	return w.err
+}
+
+// wake completes a parked wait; it reports false if the wait had already
+// been completed or aborted.
+func (r *runner) wake(w *waiter, err error) bool {
+	if w.done {
+		return false
+	}
+	w.done, w.err = true, err
+	r.schedule(w.t)
+	return true
+}
+
+// abortWait tries to abort t's wait with err; it reports whether it did.
+func (r *runner) abortWait(t *Task, err error) bool {
+	w := t.wait
+	if w == nil || w.done || t.state != StateBlocked {
+		return false
+	}
+	r.undo(w)
+	if w.abort != nil && !w.abort() {
+		return false
+	}
+	return r.wake(w, err)
+}
+
+// undo takes w out of whatever would complete it.
+func (r *runner) undo(w *waiter) {
+	switch {
+	case w.queue != nil:
+		w.queue.remove(w)
+	case w.onFD:
+		r.unwatchFD(w.fd)
+	default:
+		w.timer.Cancel() // a zero Handle cancels nothing
+	}
+}
+
+// timerFired is the callback of a Sleep's timer; an aborted sleep
+// cancelled it, so it always completes the current wait.
+func (t *Task) timerFired() { t.r.wake(&t.w, nil) }
+
+// waitQueue is a FIFO of parked tasks with hand-off: a freed resource
+// goes straight to the first waiter, so nobody can barge in (a "parking
+// lot"). It is a ring buffer: push and pop are O(1) and allocate nothing
+// once it has grown to its peak; removing an aborted waiter is O(n) in
+// the queue's length. The zero value is empty.
+type waitQueue struct {
+	buf        []*waiter // len is a power of two, or 0
+	head, size int
+}
+
+func (q *waitQueue) len() int { return q.size }
+
+// at returns the i-th waiter from the front.
+func (q *waitQueue) at(i int) *waiter { return q.buf[(q.head+i)&(len(q.buf)-1)] }
+
+func (q *waitQueue) push(w *waiter) {
+	if q.size == len(q.buf) {
+		grown := make([]*waiter, max(2*len(q.buf), 4))
+		for i := range q.size {
+			grown[i] = q.at(i)
+		}
+		q.buf, q.head = grown, 0
+	}
+	q.buf[(q.head+q.size)&(len(q.buf)-1)] = w
+	q.size++
+}
+
+// first returns the waiter at the front, or nil.
+func (q *waitQueue) first() *waiter {
+	if q.size == 0 {
+		return nil
+	}
+	return q.at(0)
+}
+
+// pop removes and returns the waiter at the front, or nil.
+func (q *waitQueue) pop() *waiter {
+	if q.size == 0 {
+		return nil
+	}
+	w := q.buf[q.head]
+	q.buf[q.head] = nil
+	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.size--
+	return w
+}
+
+// remove takes w out of the queue, keeping the others' order.
+func (q *waitQueue) remove(w *waiter) {
+	for i := range q.size {
+		if q.at(i) != w {
+			continue
+		}
+		for ; i < q.size-1; i++ {
+			q.buf[(q.head+i)&(len(q.buf)-1)] = q.at(i + 1)
+		}
+		q.buf[(q.head+q.size-1)&(len(q.buf)-1)] = nil
+		q.size--
+		return
+	}
+}
+
+// keep removes, in order, every waiter for which keep is false, calling
+// gone for each one removed.
+func (q *waitQueue) filter(keep func(*waiter) bool, gone func(*waiter)) {
+	n := q.size
+	for range n {
+		w := q.pop()
+		if keep(w) {
+			q.push(w)
+		} else {
+			gone(w)
+		}
+	}
+}
+
+// park blocks t at the back of the queue until handOff reaches it or the
+// wait is aborted. No allocation once the queue has grown.
+func (q *waitQueue) park(ctx context.Context, c *scopeCtx, t *Task, op string) error {
+	w := t.newWait(op)
+	w.queue = q
+	q.push(w)
+	return t.r.block(ctx, c, t, w, op)
+}
+
+// handOff wakes the first waiter with err and returns it (nil if the
+// queue was empty). O(1).
+func (q *waitQueue) handOff(err error) *waiter {
+	w := q.pop()
+	if w != nil {
+		w.t.r.wake(w, err)
+	}
+	return w
+}
