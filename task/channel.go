@@ -89,7 +89,7 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 	if s.ch.offer(t.r, item[T]{v: v, ack: ack}) {
 		return t.r.checkpoint(ctx, c, t, op)
 	}
-	w := t.newWait(op + " (channel full)")
+	w := t.newWait(op)
 	w.item, w.owner, w.queue = s.ch.box(item[T]{v: v, ack: ack}), s, &s.ch.sendQ
 	s.ch.sendQ.push(w)
 	err := t.r.block(ctx, c, t, w, op)
@@ -178,7 +178,7 @@ func (s *Sender[T]) TrySend(v T) error {
 // is still in flight.
 func (s *Sender[T]) SendAndWait(ctx context.Context, v T) error {
 	t, c := current(ctx, "Sender.SendAndWait")
-	ack := &waiter{what: "SendAndWait: acknowledgement"}
+	ack := &waiter{op: "SendAndWait: acknowledgement"} // its own record: an item may hold it after the task moved on
 	if err := s.send(ctx, v, "Sender.SendAndWait", ack); err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) 
 	if ch.over() {
 		return item[T]{}, ch.endErr()
 	}
-	w := t.newWait(op + " (channel empty)")
+	w := t.newWait(op)
 	w.owner, w.queue = rc, &ch.recvQ
 	ch.recvQ.push(w)
 	if err := t.r.block(ctx, c, t, w, op); err != nil {

@@ -61,7 +61,7 @@ func waitFD(ctx context.Context, fd uintptr, write bool) error {
 // fdReady is the loop's fd callback for the task's current fd wait.
 func (t *Task) fdReady() {
 	t.r.unwatchFD(t.w.fd)
-	t.r.wake(&t.w, nil)
+	t.r.wake(t.w, nil)
 }
 
 // unwatchFD ends the watch of an fd wait.

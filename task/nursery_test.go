@@ -288,9 +288,9 @@ func TestDeadlockDetected(t *testing.T) {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
 			n.Go(func(ctx context.Context) error {
 				h := Spawn(n, func(ctx context.Context) (int, error) {
-					w := &waiter{what: "an event nobody sets"}
+					w := &waiter{op: "an event nobody sets"}
 					tk, c := current(ctx, "test")
-					return 0, tk.r.block(ctx, c, tk, w, "wait")
+					return 0, tk.r.block(ctx, c, tk, w, w.op)
 				}, Name("stuck"))
 				_, err := h.Wait(ctx)
 				return err

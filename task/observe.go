@@ -60,9 +60,9 @@ func (r *runner) dump(w io.Writer) {
 	walk = func(t *Task, depth int) {
 		fmt.Fprintf(w, "%*s- %s [%s", 2*depth, "", t.Name(), t.state)
 		if wt := t.wait; wt != nil && !wt.done {
-			fmt.Fprintf(w, ": %s", wt.what)
-			if !wt.deadline.IsZero() {
-				fmt.Fprintf(w, " until %s", wt.deadline.Format(time.RFC3339Nano))
+			fmt.Fprintf(w, ": %s", wt.op)
+			if wt.op == "Sleep" {
+				fmt.Fprintf(w, " until %s", r.epoch.Add(time.Duration(wt.deadline)).Format(time.RFC3339Nano))
 			}
 		}
 		fmt.Fprintln(w, "]")

@@ -72,6 +72,7 @@ type runner struct {
 	main        *Task
 	stats       Stats
 	idleWait    waitQueue // WaitAllTasksBlocked
+	waiters     []*waiter // free wait records (see newWait)
 	failure     error     // ErrDeadlock or ErrInterrupted, set by the runner
 	torn        bool
 	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
@@ -180,6 +181,10 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 func (r *runner) finish(t *Task) {
 	r.coros = append(r.coros, t.coro)
 	t.coro = nil
+	if t.w != nil {
+		r.putWaiter(t.w)
+		t.w = nil
+	}
 	r.live--
 	if t.prevLive != nil {
 		t.prevLive.nextLive = t.nextLive

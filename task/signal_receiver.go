@@ -70,7 +70,7 @@ func (s *SignalReceiver) deliver(sig os.Signal) {
 	}
 	if w := s.waiter; w != nil {
 		s.waiter = nil
-		w.sig = sig
+		w.item = sig
 		s.r.wake(w, nil)
 		return
 	}
@@ -106,10 +106,11 @@ func (s *SignalReceiver) Receive(ctx context.Context) (os.Signal, error) {
 	if err := t.r.block(ctx, c, t, w, "SignalReceiver.Receive"); err != nil {
 		return nil, err
 	}
-	if w.sig == nil {
+	sig, _ := w.item.(os.Signal)
+	if sig == nil {
 		return nil, fmt.Errorf("task: SignalReceiver.Receive: %w", ErrClosedResource)
 	}
-	return w.sig, nil
+	return sig, nil
 }
 
 // All returns the signals as a sequence for range; it ends when Receive

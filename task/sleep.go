@@ -42,7 +42,7 @@ func sleepUntil(ctx context.Context, deadline time.Time, op string) error {
 		t.timerFn = t.timerFired // made once per task that sleeps
 	}
 	w := t.newWait("Sleep")
-	w.deadline = deadline
+	w.deadline = int64(deadline.Sub(r.epoch))
 	w.timer = r.loop.CallAt(deadline, t.timerFn)
 	return r.block(ctx, c, t, w, op)
 }

@@ -50,8 +50,8 @@ type Task struct {
 	rootCtx   scopeCtx
 	nursery   *Nursery // the nursery it belongs to (nil for main)
 	coro      *coro
-	wait      *waiter // Invariant: &w while the task is parked (StateBlocked), nil otherwise, except for a SendAndWait acknowledgement
-	w         waiter  // the task's one wait record, reused by every wait (see newWait)
+	wait      *waiter // Invariant: the wait the task is parked on while StateBlocked (w, or a SendAndWait acknowledgement), nil otherwise
+	w         *waiter // the task's one wait record, reused by every wait (see newWait); nil until its first
 	timerFn   func()  // t.timerFired, made once: Sleep's timer callback without a closure per sleep
 	fdFn      func()  // t.fdReady, made once: WaitReadable's callback
 	result    error

@@ -2,8 +2,6 @@ package task
 
 import (
 	"context"
-	"os"
-	"time"
 
 	"github.com/f04742a6/reactor/loop"
 )
@@ -24,9 +22,9 @@ import (
 type waiter struct {
 	t   *Task
 	gen uint64 // Invariant: changes each time the record is reused (newWait)
-	// what says, for Dump, what the task waits on; op is the public
-	// operation, which errors name. Both are constants: no formatting per wait.
-	what, op string
+	// op is the public operation waiting (Sleep, Lock.Lock): errors and
+	// Dump name it. A constant: no formatting per wait.
+	op       string
 	done     bool // Invariant: set by the first of completion and abort, once per gen
 	err      error
 
@@ -38,20 +36,43 @@ type waiter struct {
 	abort func() bool // anything else; false: cannot abort now
 
 	// What the completion hands over (typed, so nothing is boxed per wait).
-	item     any         // channels: the *item[T] handed to a receiver or held by a sender
+	item     any         // channels: the *item[T] handed over; SignalReceiver: the os.Signal (nil: closed)
 	panicked *PanicError // ToThread, Start: a panic to re-raise in the waiting task
-	sig      os.Signal   // SignalReceiver: the signal delivered (nil: closed)
 	leased   bool        // SendAndWait: a lease holds the value, which stays in flight
 	owner    any         // the channel end or the limiter borrower the wait is for
-	deadline time.Time   // Sleep, for Dump
+	deadline int64       // Sleep, for Dump: ns since the run's epoch
 }
 
-// newWait readies t's waiter for a new wait and returns it. O(1), no
-// allocation.
-func (t *Task) newWait(what string) *waiter {
-	w := &t.w
-	*w = waiter{t: t, gen: w.gen + 1, what: what}
+// newWait readies t's waiter for a new wait and returns it. A task takes
+// its record from the run's free list at its first wait and gives it back
+// when it ends (tasks that never block cost nothing): O(1), and no
+// allocation once the list holds the run's peak of waiting tasks.
+func (t *Task) newWait(op string) *waiter {
+	w := t.w
+	if w == nil {
+		w = t.r.getWaiter()
+		t.w = w
+	}
+	*w = waiter{t: t, gen: w.gen + 1, op: op}
 	return w
+}
+
+// getWaiter takes a record from the free list, or makes one.
+func (r *runner) getWaiter() *waiter {
+	if n := len(r.waiters); n > 0 {
+		w := r.waiters[n-1]
+		r.waiters = r.waiters[:n-1]
+		return w
+	}
+	return new(waiter)
+}
+
+// putWaiter returns an ended task's record. A late completion that still
+// holds it (an abandoned worker) checks the generation, which the next
+// newWait changes.
+func (r *runner) putWaiter(w *waiter) {
+	w.t, w.item, w.owner, w.err, w.abort, w.panicked, w.queue = nil, nil, nil, nil, nil, nil, nil
+	r.waiters = append(r.waiters, w)
 }
 
 // park blocks the running task on w until wake is called for it.
@@ -102,7 +123,7 @@ func (r *runner) undo(w *waiter) {
 
 // timerFired is the callback of a Sleep's timer; an aborted sleep
 // cancelled it, so it always completes the current wait.
-func (t *Task) timerFired() { t.r.wake(&t.w, nil) }
+func (t *Task) timerFired() { t.r.wake(t.w, nil) }
 
 // waitQueue is a FIFO of parked tasks with hand-off: a freed resource
 // goes straight to the first waiter, so nobody can barge in (a "parking
