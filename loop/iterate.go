@@ -188,17 +188,25 @@ func (l *Loop) runBatch() {
 		}
 		cb := Callback{Kind: c.kind, FD: c.fd, fn: c.fn}
 		w.starting(l)
-		l.instrumentStart(cb)
+		if len(l.instruments) > 0 {
+			l.instrumentStart(cb)
+		}
 		l.invoke(c)
-		l.instrumentEnd(cb)
+		if len(l.instruments) > 0 {
+			l.instrumentEnd(cb)
+		}
 		w.ended(l, cb)
 	}
 	scheduled := Callback{Kind: KindScheduled}
 	for range m {
 		w.starting(l)
-		l.instrumentStart(scheduled)
+		if len(l.instruments) > 0 {
+			l.instrumentStart(scheduled)
+		}
 		l.sched.RunNext()
-		l.instrumentEnd(scheduled)
+		if len(l.instruments) > 0 {
+			l.instrumentEnd(scheduled)
+		}
 		w.ended(l, scheduled)
 	}
 	if w.smp != nil {

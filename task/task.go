@@ -28,12 +28,13 @@ func (s State) String() string {
 	return [...]string{"new", "runnable", "running", "blocked", "done"}[s]
 }
 
-// legal lists the allowed transitions; anything else is an internal bug.
-var legal = [...][]State{
-	StateNew:      {StateRunnable},
-	StateRunnable: {StateRunning},
-	StateRunning:  {StateRunnable, StateBlocked, StateDone},
-	StateBlocked:  {StateRunnable, StateDone}, // Done: unwound by Run's teardown
+// legal lists the allowed transitions, a bit per target state; anything
+// else is an internal bug.
+var legal = [...]uint8{
+	StateNew:      1 << StateRunnable,
+	StateRunnable: 1 << StateRunning,
+	StateRunning:  1<<StateRunnable | 1<<StateBlocked | 1<<StateDone,
+	StateBlocked:  1<<StateRunnable | 1<<StateDone, // Done: unwound by Run's teardown
 }
 
 // Task is one coroutine on the loop.
@@ -85,14 +86,13 @@ func (t *Task) Name() string {
 func (t *Task) State() State { return t.state }
 
 func (t *Task) transition(to State) {
-	for _, ok := range legal[t.state] {
-		if ok == to {
-			t.r.instrumentTransition(t, t.state, to)
-			t.state = to
-			return
-		}
+	if legal[t.state]&(1<<to) == 0 {
+		panic(fmt.Sprintf("task: internal error: task %q cannot go from %v to %v", t.Name(), t.state, to))
 	}
-	panic(fmt.Sprintf("task: internal error: task %q cannot go from %v to %v", t.Name(), t.state, to))
+	if len(t.r.cfg.instruments) > 0 {
+		t.r.instrumentTransition(t, t.state, to)
+	}
+	t.state = to
 }
 
 // coro is a pooled coroutine: a goroutine made by iter.Pull that runs task

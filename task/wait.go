@@ -24,9 +24,9 @@ type waiter struct {
 	gen uint64 // Invariant: changes each time the record is reused (newWait)
 	// op is the public operation waiting (Sleep, Lock.Lock): errors and
 	// Dump name it. A constant: no formatting per wait.
-	op       string
-	done     bool // Invariant: set by the first of completion and abort, once per gen
-	err      error
+	op   string
+	done bool // Invariant: set by the first of completion and abort, once per gen
+	err  error
 
 	// How to undo the wait; at most one is set.
 	queue *waitQueue  // the queue it sits in: abort removes it
