@@ -17,6 +17,9 @@ import (
 //   - reactor-across-turns: the timer is cancelled one loop turn after it
 //     was scheduled, so it is inserted into and deleted from the B-tree;
 //     the cost of a loop turn (a CallSoon) is included.
+//   - reactor-1k-live: each operation sets a timer and cancels the one set
+//     1024 operations before, so 1024 of them are live at once: more than
+//     the staging list holds, so this is the B-tree's insert and delete.
 //   - go: time.AfterFunc + Stop.
 func BenchmarkTimerScheduleCancel(b *testing.B) {
 	const pending = 100_000
@@ -58,6 +61,25 @@ func BenchmarkTimerScheduleCancel(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			turn()
+		})
+		runLoop(b, l)
+	})
+	b.Run("reactor-1k-live", func(b *testing.B) {
+		l := newLoop(b)
+		for i := range pending {
+			l.CallLater(time.Hour+time.Duration(i)*time.Microsecond, noop)
+		}
+		var live [1024]loop.Handle
+		l.CallSoon(func() {
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				slot := &live[i%len(live)]
+				slot.Cancel()
+				*slot = l.CallLater(time.Minute+time.Duration(i), noop)
+			}
+			b.StopTimer()
+			l.Stop()
 		})
 		runLoop(b, l)
 	})

@@ -7,11 +7,14 @@
 // a long timeout per request grow its heap without bound; here a removed
 // timer leaves the queue at once and its memory can be reused.
 //
-// Most timers are timeouts that are removed before they fire, usually in
-// the same loop turn that added them. A timer therefore waits in a short
-// staging list until the queue is next asked for its earliest deadline or
-// its due timers (once per loop turn); a timer removed before that costs
-// O(1) and never touches the tree.
+// Most timers are timeouts that are removed before they fire, in the loop
+// turn that added them or a few turns later. A timer therefore waits in a
+// short, unsorted staging list (add and remove O(1), its earliest deadline
+// kept) until one staged timer comes due or the list holds more than 256;
+// then the staged timers move into the tree. A timer removed before that
+// never touches the tree. Cost: Add and Remove O(1) while staged, O(log n)
+// in the tree; Next O(1) unless the staged minimum was just removed
+// (O(256)); PopDue O(log n) per timer.
 //
 // Deadlines are int64 nanoseconds on whatever clock the caller uses. The
 // queue is not safe for concurrent use.

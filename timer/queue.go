@@ -1,6 +1,10 @@
 package timer
 
-import "github.com/google/btree"
+import (
+	"math"
+
+	"github.com/google/btree"
+)
 
 // Timer is one entry of a [Queue]. Its zero value is an idle timer; embed
 // or pool it freely, but do not copy it while it is scheduled.
@@ -28,11 +32,25 @@ func (t *Timer[T]) When() int64 { return t.when }
 func (t *Timer[T]) Scheduled() bool { return t.state != idle }
 
 // Queue orders timers by deadline, then by the order they were added.
+//
+// New timers wait in a staging list (unsorted; add and remove are O(1))
+// and enter the B-tree only when the list outgrows stageLimit or when one
+// of them comes due: most timeouts are cancelled before they fire, often
+// a few loop turns after they were set, and those never touch the tree.
 type Queue[T any] struct {
 	tree   *btree.BTreeG[*Timer[T]]
 	staged []*Timer[T]
 	seq    uint64
+	// Invariant: when minOK, minWhen is the earliest deadline in staged
+	// (math.MaxInt64 if it is empty); removing that timer clears minOK,
+	// and the next look recomputes it (O(len(staged))).
+	minWhen int64
+	minOK   bool
 }
+
+// stageLimit bounds the staging list: past it, every staged timer moves
+// to the tree, so a look for the earliest deadline stays cheap.
+const stageLimit = 256
 
 // degree of the B-tree: wide nodes keep it shallow (4 levels for a
 // million timers) and cache-friendly.
@@ -43,7 +61,7 @@ func New[T any]() *Queue[T] {
 	// A free list keeps split and merged nodes for reuse: a timer added
 	// and removed at the front of a full leaf would otherwise allocate.
 	free := btree.NewFreeListG[*Timer[T]](64)
-	return &Queue[T]{tree: btree.NewWithFreeListG(degree, less[T], free)}
+	return &Queue[T]{tree: btree.NewWithFreeListG(degree, less[T], free), minWhen: math.MaxInt64, minOK: true}
 }
 
 func less[T any](a, b *Timer[T]) bool {
@@ -66,6 +84,12 @@ func (q *Queue[T]) Add(t *Timer[T], when int64) {
 	t.when, t.seq = when, q.seq
 	t.state, t.slot = staged, len(q.staged)
 	q.staged = append(q.staged, t)
+	if q.minOK && when < q.minWhen {
+		q.minWhen = when
+	}
+	if len(q.staged) > stageLimit {
+		q.flush()
+	}
 }
 
 // Remove unschedules t and reports whether it was scheduled.
@@ -78,6 +102,9 @@ func (q *Queue[T]) Remove(t *Timer[T]) bool {
 		moved.slot = t.slot
 		q.staged[last] = nil
 		q.staged = q.staged[:last]
+		if t.when == q.minWhen {
+			q.minOK = false
+		}
 	case queued:
 		q.tree.Delete(t)
 	default:
@@ -95,23 +122,38 @@ func (q *Queue[T]) flush() {
 		q.staged[i] = nil
 	}
 	q.staged = q.staged[:0]
+	q.minWhen, q.minOK = math.MaxInt64, true
+}
+
+// stagedMin returns the earliest deadline in the staging list
+// (math.MaxInt64 if empty).
+func (q *Queue[T]) stagedMin() int64 {
+	if !q.minOK {
+		q.minWhen = math.MaxInt64
+		for _, t := range q.staged {
+			q.minWhen = min(q.minWhen, t.when)
+		}
+		q.minOK = true
+	}
+	return q.minWhen
 }
 
 // Next returns the earliest deadline, if any timer is scheduled.
 func (q *Queue[T]) Next() (when int64, ok bool) {
-	q.flush()
-	t, ok := q.tree.Min()
-	if !ok {
-		return 0, false
+	when = q.stagedMin()
+	if t, inTree := q.tree.Min(); inTree && t.when < when {
+		when = t.when
 	}
-	return t.when, true
+	return when, q.Len() > 0
 }
 
 // PopDue removes and returns the earliest timer whose deadline is at or
 // before now, or nil if there is none. Call it until nil to collect every
 // due timer in firing order.
 func (q *Queue[T]) PopDue(now int64) *Timer[T] {
-	q.flush()
+	if len(q.staged) > 0 && q.stagedMin() <= now {
+		q.flush() // due timers fire in (deadline, order added) order: the tree's
+	}
 	t, ok := q.tree.Min()
 	if !ok || t.when > now {
 		return nil
