@@ -8,15 +8,16 @@
 // Each turn of Run has four phases, in this order (compare libuv's loop
 // phases and asyncio's _run_once):
 //
-//  1. Poll. If callbacks (or Scheduler items) are ready, the loop does not
-//     poll, unless it ran 256 of them since the last poll; then it polls
-//     without blocking.
-//     If cross-thread callbacks wait, it polls without blocking. If idle
-//     callbacks (CallWhenIdle) wait, it polls without blocking and, if
-//     nothing at all turned up, makes them ready. Otherwise it blocks until
-//     I/O, a wake-up, or the next timer's deadline (rounded up by the
-//     poller, so it never wakes early). Each fd callback whose fd became
-//     ready is appended to the ready queue.
+//  1. Poll. If callbacks, Scheduler items or cross-thread callbacks are
+//     ready, the loop does not poll, unless it ran 256 callbacks since the
+//     last poll; then it polls without blocking. If idle callbacks
+//     (CallWhenIdle) wait, it polls without blocking and, if nothing at all
+//     turned up, makes them ready. Otherwise, if its last turn took
+//     cross-thread callbacks, it spins for a few microseconds on its inbox
+//     (see spinForInbox), and then blocks until I/O, a wake-up, or the next
+//     timer's deadline (rounded up by the poller, so it never wakes early).
+//     Each fd callback whose fd became ready is appended to the ready
+//     queue.
 //  2. Timers. Every timer whose deadline has passed is appended, in
 //     deadline order; equal deadlines in the order they were scheduled.
 //  3. Inbox. Up to the inbox budget (default 1024) of callbacks from

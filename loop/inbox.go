@@ -19,8 +19,9 @@ type inbox struct {
 	closed bool
 	count  atomic.Int64 // len(items), read without the lock
 
-	taken []func() // owned by the loop
-	head  int
+	taken  []func() // owned by the loop
+	head   int
+	recent bool // the loop's last look found callbacks: spin before blocking (see spinForInbox)
 }
 
 // CallSoonThreadsafe schedules fn to run on the loop. It is the one method
@@ -73,6 +74,7 @@ func (b *inbox) take(l *Loop) {
 		b.mu.Unlock()
 		b.head = 0
 	}
+	b.recent = true
 	end := min(len(b.taken), b.head+l.inboxBudget)
 	for i := b.head; i < end; i++ {
 		l.enqueue(l.newCall(KindThreadsafe, b.taken[i]))

@@ -93,14 +93,18 @@ func TestPhaseOrder(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		soonFirst bool
+		inbox     bool
 		want      []string
 	}{
 		// Nothing ready: the next iteration polls (reader), then collects
-		// timers, then the inbox.
-		{"idle", false, []string{"reader", "timer", "inbox"}},
+		// timers.
+		{"idle", false, false, []string{"reader", "timer"}},
+		// A cross-thread callback waiting is work like a ready one: no
+		// poll this turn (no system call), timers, then the inbox.
+		{"inbox waiting", false, true, []string{"timer", "inbox", "reader"}},
 		// A ready callback means no poll this turn: I/O waits until the
 		// ready queue has drained.
-		{"busy", true, []string{"soon", "timer", "inbox", "reader"}},
+		{"busy", true, true, []string{"soon", "timer", "inbox", "reader"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLoop(t)
@@ -138,6 +142,9 @@ func TestPhaseOrder(t *testing.T) {
 					t.Error(err)
 				}
 				l.CallLater(0, note("timer"))
+				if !tc.inbox {
+					return
+				}
 				if err := l.CallSoonThreadsafe(note("inbox")); err != nil {
 					t.Error(err)
 				}
