@@ -1,9 +1,18 @@
-// Package reactor is the bottom layer of the library: a readiness poller per
-// operating system behind one small interface, [Poller].
+// Package reactor is structured concurrency for Go on a single-threaded
+// event loop. Most programs import its package task
+// (github.com/f04742a6/reactor/task): Run, nurseries, cancel scopes,
+// Sleep, channels and locks for tasks, ToThread. Package loop is the
+// callback layer underneath (asyncio-like), and this package, the module's
+// root, is the bottom layer: a readiness poller per operating system
+// behind one small interface, [Poller], which only a new loop or a new
+// backend needs. ARCHITECTURE.md in the repository describes the layers.
+//
+// The backends:
 //
 //   - Linux: epoll, every fd registered once, edge-triggered for
 //     EPOLLIN|EPOLLOUT|EPOLLRDHUP.
-//   - darwin and FreeBSD: kqueue with EV_CLEAR (compiled in CI, not run: no
+//   - darwin (reactor_darwin.go) and FreeBSD (reactor_freebsd.go): kqueue
+//     with EV_CLEAR, shared in kqueue.go (compiled in CI, not run: no
 //     machine in CI can execute those binaries).
 //   - Windows: an I/O completion port; socket readiness comes from the AFD
 //     driver's IOCTL_AFD_POLL (the technique of wepoll and mio), re-armed

@@ -9,7 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kq is the kqueue backend (darwin, FreeBSD): EVFILT_READ and EVFILT_WRITE
+// kq is the kqueue backend, shared by darwin (reactor_darwin.go) and
+// FreeBSD (reactor_freebsd.go): EVFILT_READ and EVFILT_WRITE
 // added once per fd with EV_CLEAR, which makes them edge-triggered, and an
 // EVFILT_USER event for Wake. kqueue drops an fd's events itself when the
 // fd is closed, so no stale event can be queued for a reused number; the
@@ -28,8 +29,9 @@ type kq struct {
 
 const wakeIdent = 0 // EVFILT_USER identifiers are their own namespace
 
-// New returns the poller for this operating system.
-func New() (Poller, error) {
+// newKqueue makes the kqueue poller; reactor_darwin.go and
+// reactor_freebsd.go enter it.
+func newKqueue() (Poller, error) {
 	fd, err := unix.Kqueue()
 	if err != nil {
 		return nil, opError("kqueue", 0, err)
