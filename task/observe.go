@@ -49,7 +49,7 @@ func Dump(ctx context.Context, w io.Writer) {
 func (r *runner) dump(w io.Writer) {
 	children := map[*Task][]*Task{}
 	var roots []*Task
-	for t := r.all; t != nil; t = t.nextLive {
+	for t := r.all.head; t != nil; t = r.all.next(t) {
 		if t.nursery == nil {
 			roots = append(roots, t)
 		} else {

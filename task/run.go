@@ -67,8 +67,8 @@ type runner struct {
 	current     *Task
 	coros       []*coro
 	live        int
-	all         *Task  // live tasks, linked through prevLive/nextLive
-	top         *Scope // above main: cancelled by SIGINT and deadlock
+	all         taskList // Invariant: every task not yet finished (spawned, not passed through finish)
+	top         *Scope   // above main: cancelled by SIGINT and deadlock
 	main        *Task
 	stats       Stats
 	idleWait    waitQueue // WaitAllTasksBlocked
@@ -168,11 +168,7 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 	t.coro.job.Store(t)
 	r.live++
 	r.stats.Tasks++
-	t.nextLive = r.all
-	if r.all != nil {
-		r.all.prevLive = t
-	}
-	r.all = t
+	r.all.push(t)
 	r.schedule(t)
 	return t
 }
@@ -186,14 +182,7 @@ func (r *runner) finish(t *Task) {
 		t.w = nil
 	}
 	r.live--
-	if t.prevLive != nil {
-		t.prevLive.nextLive = t.nextLive
-	} else {
-		r.all = t.nextLive
-	}
-	if t.nextLive != nil {
-		t.nextLive.prevLive = t.prevLive
-	}
+	r.all.remove(t)
 	for len(t.held) > 0 { // ended holding locks or leases
 		h := t.held[len(t.held)-1]
 		t.held = t.held[:len(t.held)-1]
@@ -217,13 +206,13 @@ func (r *runner) finish(t *Task) {
 func (r *runner) teardown() {
 	r.torn = true
 	r.ended.Store(true)
-	for t := r.all; t != nil; t = t.nextLive {
+	for t := r.all.head; t != nil; t = r.all.next(t) {
 		if w := t.wait; w != nil && w.queue != nil {
 			w.queue.remove(w) // objects outlive the run: leave no dead waiter in them
 		}
 	}
-	for t := r.all; t != nil; {
-		next := t.nextLive
+	for t := r.all.head; t != nil; {
+		next := r.all.next(t)
 		if t.coro != nil {
 			c := t.coro
 			r.current = t
@@ -286,7 +275,7 @@ func (r *runner) wakeSource() (release func()) {
 // cancelAll cancels every scope of every live task, ignoring shields.
 func (r *runner) cancelAll(why reason) {
 	r.top.cancel(why, "")
-	for t := r.all; t != nil; t = t.nextLive {
+	for t := r.all.head; t != nil; t = r.all.next(t) {
 		for s := t.scope; s != nil && s.owner == t; s = s.parent {
 			s.cancel(why, "")
 		}

@@ -56,22 +56,33 @@ const (
 // cancelled, every blocking call made inside it fails, every time, until
 // the scope is left (see the package documentation).
 type Scope struct {
-	r      *runner
+	r *runner
+	// Invariant: the enclosing scope while active (nil only for the run's
+	// top scope); a Start child's root scope moves to its nursery's scope
+	// when it calls started (reparent). Kept after exit.
 	parent *Scope
-	owner  *Task // the task that opened it (for a task's root scope: that task)
-	ctx    *scopeCtx
-	state  scopeState
+	owner  *Task     // the task that opened it (for a task's root scope: that task); nil for the top scope
+	ctx    *scopeCtx // the ctx the scope hands its body; immutable
+	// Invariant: scopeActive until exit, then scopeExited; an exited scope
+	// is unlinked from the tree and has no timer.
+	state scopeState
 
+	// Invariant: cancelCalled is set once, by cancel, with why (and
+	// whyText) saying what caused it; never reset.
 	cancelCalled bool
 	why          reason
 	whyText      string
-	shield       bool
-	deadline     time.Time
-	hasDeadline  bool
-	timer        loop.Handle
-	caught       bool
-	outcome      Outcome
-	nursery      *Nursery // the nursery whose scope this is, if any
+	shield       bool // set by Shield or SetShield: enclosing cancellation stops here
+	// Invariant: with hasDeadline, the scope's own deadline; timer is
+	// pending for it unless the scope is cancelled or exited (one timer
+	// per scope, moved with the deadline).
+	deadline    time.Time
+	hasDeadline bool
+	timer       loop.Handle
+	// caught and outcome are set once, by exit (see the catch rule).
+	caught  bool
+	outcome Outcome
+	nursery *Nursery // the nursery whose scope this is, if any; immutable
 
 	// What the ctx's methods read from any goroutine (see scopeCtx).
 	// Invariant: ctxErr != ctxLive once the scope has been effectively
@@ -91,7 +102,7 @@ type Scope struct {
 	// the scope tree (intrusive lists: opening a scope allocates nothing
 	// but the scope)
 	firstChild, prevSib, nextSib *Scope
-	tasks                        *Task // tasks whose innermost scope this is
+	tasks                        taskList // Invariant: exactly the live tasks whose innermost scope (Task.scope) this is
 }
 
 // open makes a new scope under parent, owned by t, with ctx parentCtx.
@@ -107,7 +118,7 @@ func (r *runner) open(t *Task, parent *Scope, parentCtx context.Context) *Scope 
 // init sets up a scope and its ctx in place (a task's root scope lives
 // inside the Task: spawning allocates less).
 func (r *runner) init(s *Scope, c *scopeCtx, t *Task, parent *Scope, parentCtx context.Context) {
-	*s = Scope{r: r, owner: t, ctx: c}
+	*s = Scope{r: r, owner: t, ctx: c, tasks: taskList{kind: scopeTasks}}
 	*c = scopeCtx{parent: parentCtx, s: s, t: t}
 	if parent != nil {
 		s.linkUnder(parent)
@@ -216,24 +227,10 @@ func (s *Scope) enterTask(t *Task) {
 		t.scope.removeTask(t)
 	}
 	t.scope = s
-	t.nextInScope = s.tasks
-	if s.tasks != nil {
-		s.tasks.prevInScope = t
-	}
-	s.tasks = t
+	s.tasks.push(t)
 }
 
-func (s *Scope) removeTask(t *Task) {
-	if t.prevInScope != nil {
-		t.prevInScope.nextInScope = t.nextInScope
-	} else {
-		s.tasks = t.nextInScope
-	}
-	if t.nextInScope != nil {
-		t.nextInScope.prevInScope = t.prevInScope
-	}
-	t.prevInScope, t.nextInScope = nil, nil
-}
+func (s *Scope) removeTask(t *Task) { s.tasks.remove(t) }
 
 // exit closes the scope and applies the catch rule to err: the
 // cancellation this scope caused is removed (caught), everything else
@@ -350,7 +347,7 @@ func (s *Scope) propagate() {
 			continue
 		}
 		x.markCancelled(o)
-		for t := x.tasks; t != nil; t = t.nextInScope {
+		for t := x.tasks.head; t != nil; t = x.tasks.next(t) {
 			if t.state == StateBlocked {
 				if err := t.cancelErr(t.wait.op); err != nil {
 					s.r.abortWait(t, err)

@@ -39,36 +39,47 @@ var legal = [...]uint8{
 
 // Task is one coroutine on the loop.
 type Task struct {
-	r         *runner
-	name      string  // given with Name; "" means: named after pc
-	pc        uintptr // entry of the task's function, for its default name
-	state     State
-	body      func(ctx context.Context) error
-	ctx       *scopeCtx // the body's ctx
-	scope     *Scope    // innermost active scope
-	root      *Scope    // the task's own scope: &rootScope
+	r    *runner
+	name string  // given with Name; "" means: named after pc. Immutable (the watchdog reads it from its goroutine)
+	pc   uintptr // entry of the task's function, for its default name. Immutable
+	// Invariant: changed only by transition, on the loop, along legal.
+	state State
+	body  func(ctx context.Context) error
+	ctx   *scopeCtx // the body's ctx: rootCtx
+	// Invariant: the innermost active scope the task is in, and the task is
+	// on that scope's task list (enterTask); nil once the task's root scope
+	// has exited.
+	scope     *Scope
+	root      *Scope // &rootScope, the task's own scope: a child of the scope it was started in
 	rootScope Scope
 	rootCtx   scopeCtx
-	nursery   *Nursery // the nursery it belongs to (nil for main)
-	coro      *coro
-	wait      *waiter // Invariant: the wait the task is parked on while StateBlocked (w, or a SendAndWait acknowledgement), nil otherwise
-	w         *waiter // the task's one wait record, reused by every wait (see newWait); nil until its first
-	timerFn   func()  // t.timerFired, made once: Sleep's timer callback without a closure per sleep
-	fdFn      func()  // t.fdReady, made once: WaitReadable's callback
-	result    error
-	panicked  *PanicError
-	budget    int      // immediate completions left before a forced yield
-	done      []func() // called when the task is done (handles, Start)
-	held      []holder // locks and leases the task holds
-	service   bool
+	nursery   *Nursery // the nursery that waits for it; nil for main, Token and FromThread tasks and a Start child before started
+	// Invariant: the coroutine running the body while the task is not
+	// Done (back in the pool after finish).
+	coro *coro
+	// Invariant: the wait the task is parked on while StateBlocked (w, or
+	// a SendAndWait acknowledgement), nil otherwise.
+	wait    *waiter
+	w       *waiter // the task's one wait record, reused by every wait (see newWait); nil until its first
+	timerFn func()  // t.timerFired, made once: Sleep's timer callback without a closure per sleep
+	fdFn    func()  // t.fdReady, made once: WaitReadable's callback
+	// result and panicked hold how the body ended; set once, before Done.
+	result   error
+	panicked *PanicError
+	// Invariant: 1..fairnessBudget, reset whenever the task yields: the
+	// immediate completions left before a forced yield.
+	budget int
+	done   []func() // called once when the task is done (handles, Start); nil after
+	// Invariant: the locks and leases the task holds; finish settles
+	// whatever is left (a Lock breaks, a Lease goes back).
+	held    []holder
+	service bool // a GoService child: its nursery cancels it once the rest is done
 	// cancelledCalls counts blocking calls in a row that failed with
 	// cancellation: a loop that ignores ErrCancelled is reported.
 	cancelledCalls int
-
-	// links in the innermost scope's task list, and in the runner's list
-	// of live tasks
-	prevInScope, nextInScope *Task
-	prevLive, nextLive       *Task
+	// Its places in the runner's list of live tasks and in its innermost
+	// scope's task list (see taskList).
+	links [2]taskLinks
 }
 
 // Name returns the task's name: the one given with Name, or else its

@@ -1,5 +1,7 @@
 package task
 
+// The functions that open a cancel scope around a closure: WithScope, MoveOnAfter/At, FailAfter/At and Shield.
+
 import (
 	"context"
 	"errors"
