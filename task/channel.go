@@ -32,7 +32,7 @@ type item[T any] struct {
 type channel[T any] struct {
 	b         binding // the loop last used on; see enter
 	capacity  int
-	buf       []item[T]
+	buf       ring[item[T]]
 	sendQ     waitQueue  // parked senders; waiter.item is their *item[T]
 	recvQ     waitQueue  // parked receivers; waiter.item receives an *item[T]
 	boxes     []*item[T] // free boxes for waiter.item: a hand-off allocates nothing
@@ -87,7 +87,8 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 		return err
 	}
 	if s.ch.offer(t.r, item[T]{v: v, ack: ack}) {
-		return t.r.checkpoint(ctx, c, t, op)
+		t.r.spend(t)
+		return nil
 	}
 	w := t.newWait(op)
 	w.item, w.owner, w.queue = s.ch.box(item[T]{v: v, ack: ack}), s, &s.ch.sendQ
@@ -152,8 +153,8 @@ func (ch *channel[T]) offer(r *runner, it item[T]) bool {
 		r.wake(w, nil)
 		return true
 	}
-	if len(ch.buf) < ch.capacity {
-		ch.buf = append(ch.buf, it)
+	if ch.buf.len() < ch.capacity {
+		ch.buf.push(it)
 		return true
 	}
 	return false
@@ -187,9 +188,9 @@ func (s *Sender[T]) SendAndWait(ctx context.Context, v T) error {
 	}
 	ack.abort = func() bool {
 		// Withdraw the value if it is still buffered.
-		for i := range s.ch.buf {
-			if s.ch.buf[i].ack == ack {
-				s.ch.buf = append(s.ch.buf[:i], s.ch.buf[i+1:]...)
+		for i := range s.ch.buf.len() {
+			if s.ch.buf.slot(i).ack == ack {
+				s.ch.buf.removeAt(i)
 				return true
 			}
 		}
@@ -257,7 +258,7 @@ func (ch *channel[T]) endErr() error {
 
 // over reports whether receivers have nothing more to wait for.
 func (ch *channel[T]) over() bool {
-	return ch.senders == 0 && len(ch.buf) == 0 && ch.sendQ.len() == 0 && ch.leases == 0
+	return ch.senders == 0 && ch.buf.len() == 0 && ch.sendQ.len() == 0 && ch.leases == 0
 }
 
 func (ch *channel[T]) wakeAtEnd() {
@@ -272,12 +273,10 @@ func (ch *channel[T]) wakeAtEnd() {
 // take removes the next value: from the buffer (refilling it from a
 // parked sender) or, for a rendezvous, from a parked sender.
 func (ch *channel[T]) take(r *runner) (item[T], bool) {
-	if len(ch.buf) > 0 {
-		it := ch.buf[0]
-		ch.buf[0] = item[T]{} // drop the reference for the collector
-		ch.buf = ch.buf[1:]
+	if ch.buf.len() > 0 {
+		it := ch.buf.pop()
 		if w := ch.sendQ.pop(); w != nil {
-			ch.buf = append(ch.buf, ch.unbox(w.item))
+			ch.buf.push(ch.unbox(w.item))
 			r.wake(w, nil)
 		}
 		return it, true
@@ -313,7 +312,8 @@ func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) 
 	}
 	ch := rc.ch
 	if it, ok := ch.take(t.r); ok {
-		return it, t.r.checkpoint(ctx, c, t, op)
+		t.r.spend(t)
+		return it, nil
 	}
 	if ch.over() {
 		return item[T]{}, ch.endErr()
@@ -418,7 +418,7 @@ func (l *Lease[T]) Release() {
 		ch.wakeAtEnd()
 		return
 	}
-	ch.buf = append([]item[T]{l.it}, ch.buf...) // may exceed capacity by the leases out
+	ch.buf.pushFront(l.it) // may exceed capacity by the leases out
 }
 
 // Clone returns a new receive end of the same channel. Cloning a closed
@@ -450,13 +450,14 @@ func (rc *Receiver[T]) Close() error {
 	}
 	ch.recvQ.wakeAll(fmt.Errorf("task: Receive: %w", ErrClosedResource))
 	ch.sendQ.wakeAll(fmt.Errorf("task: Send: %w: every receive end is closed", ErrBrokenResource))
-	n := len(ch.buf)
-	for _, it := range ch.buf {
+	n := ch.buf.len()
+	for i := range n {
+		it := *ch.buf.slot(i)
 		if it.ack != nil && !it.ack.done {
 			it.ack.t.r.wake(it.ack, fmt.Errorf("task: SendAndWait: %w: discarded unread", ErrBrokenResource))
 		}
 	}
-	ch.buf = nil
+	ch.buf.clear()
 	if n > 0 {
 		return &DiscardedError{N: n}
 	}

@@ -18,7 +18,7 @@ func (t *Task) check(ctx context.Context, c *scopeCtx, op string) error {
 		t.noteCancelled(op)
 		return err
 	}
-	if ctx != context.Context(c) {
+	if sc, same := ctx.(*scopeCtx); !same || sc != c { // a foreign context wrapped around ours
 		if err := ctx.Err(); err != nil {
 			t.noteCancelled(op)
 			return fmt.Errorf("task: %s: %w", op, context.Cause(ctx))
@@ -34,10 +34,19 @@ func (r *runner) checkpoint(ctx context.Context, c *scopeCtx, t *Task, op string
 	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
+	r.spend(t)
+	return nil
+}
+
+// spend is the yield half of a checkpoint, for an operation that checked
+// for cancellation before it completed at once: a second check there
+// could fail after the operation took effect (a deadline passing between
+// two clock reads), and a Send would then report an error for a value it
+// delivered.
+func (r *runner) spend(t *Task) {
 	if t.budget--; t.budget <= 0 {
 		r.scheduleOnly(t)
 	}
-	return nil
 }
 
 // scheduleOnly yields to the scheduler without a cancel check: the task

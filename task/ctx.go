@@ -84,7 +84,7 @@ func (c *scopeCtx) Err() error {
 }
 
 func (c *scopeCtx) Value(key any) any {
-	if key == (ctxKey{}) {
+	if _, ours := key.(ctxKey); ours {
 		return c
 	}
 	return c.parent.Value(key)
@@ -120,7 +120,10 @@ func (s *Scope) markCancelled(origin *Scope) {
 // current returns the running task that owns ctx, panicking with advice
 // when ctx is not a task ctx or belongs to another task.
 func current(ctx context.Context, op string) (*Task, *scopeCtx) {
-	c, _ := ctx.Value(ctxKey{}).(*scopeCtx)
+	c, direct := ctx.(*scopeCtx) // the common case: no Value lookup
+	if !direct {
+		c, _ = ctx.Value(ctxKey{}).(*scopeCtx)
+	}
 	if c == nil {
 		if _, worker := ctx.Value(threadKey{}).(*threadCall); worker {
 			panic(fmt.Sprintf("task: %s called with a ToThread worker's ctx; the worker runs on its own goroutine, not on the loop: use FromThread(ctx, fn) to run fn as a task", op))
@@ -144,8 +147,14 @@ func current(ctx context.Context, op string) (*Task, *scopeCtx) {
 // cancelErr returns the cancellation error for a blocking call op, or nil
 // if the task is not effectively cancelled.
 func (t *Task) cancelErr(op string) error {
-	t.scope.expireDeadlines()
-	if o := t.scope.origin(); o != nil {
+	s := t.scope
+	s.expireDeadlines()
+	if s.ctxErr.Load() == ctxLive {
+		// Never marked, so not effectively cancelled (markCancelled runs
+		// whenever a scope becomes so): no walk up the scope chain.
+		return nil
+	}
+	if o := s.origin(); o != nil {
 		return &cancelError{origin: o, op: op}
 	}
 	return nil

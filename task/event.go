@@ -36,7 +36,8 @@ func (e *Event) Wait(ctx context.Context) error {
 		return err
 	}
 	if e.set {
-		return t.r.checkpoint(ctx, c, t, "Event.Wait")
+		t.r.spend(t)
+		return nil
 	}
 	e.b.settle(t.r, true)
 	err := e.waiters.park(ctx, c, t, "Event.Wait")

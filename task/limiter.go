@@ -53,7 +53,8 @@ func (l *CapacityLimiter) acquireFor(ctx context.Context, c *scopeCtx, t *Task, 
 	if len(l.borrowers) < l.total && l.q.len() == 0 {
 		l.borrowers[borrower] = struct{}{}
 		l.settle(t.r)
-		return t.r.checkpoint(ctx, c, t, op)
+		t.r.spend(t)
+		return nil
 	}
 	w := t.newWait(op)
 	w.queue, w.owner = &l.q, borrower

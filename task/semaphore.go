@@ -32,7 +32,8 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	}
 	if s.value > 0 {
 		s.value--
-		return t.r.checkpoint(ctx, c, t, "Semaphore.Acquire")
+		t.r.spend(t)
+		return nil
 	}
 	s.b.settle(t.r, true)
 	err := s.q.park(ctx, c, t, "Semaphore.Acquire")
