@@ -1,6 +1,7 @@
 package task
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
 )
@@ -42,6 +43,15 @@ func (b *binding) settle(r *runner, inUse bool) {
 	case inUse && cur != r:
 		b.r.Store(r)
 	}
+}
+
+// park parks t in q, an object's only wait queue, with the object in use
+// on t's loop while it waits (see waitQueue.park).
+func (b *binding) park(ctx context.Context, c *scopeCtx, t *Task, q *waitQueue, op string) error {
+	b.settle(t.r, true)
+	err := q.park(ctx, c, t, op)
+	b.settle(t.r, q.len() > 0)
+	return err
 }
 
 // onLoop is the check for methods without a ctx (Set, Unlock, Release):

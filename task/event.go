@@ -39,8 +39,5 @@ func (e *Event) Wait(ctx context.Context) error {
 		t.r.spend(t)
 		return nil
 	}
-	e.b.settle(t.r, true)
-	err := e.waiters.park(ctx, c, t, "Event.Wait")
-	e.b.settle(t.r, e.waiters.len() > 0)
-	return err
+	return e.b.park(ctx, c, t, &e.waiters, "Event.Wait")
 }

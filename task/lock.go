@@ -56,10 +56,7 @@ func (l *Lock) Lock(ctx context.Context) error {
 		panic(otherLoopMisuse("Lock"))
 	}
 	// Unlock makes us the owner before waking us.
-	l.b.settle(t.r, true)
-	err := l.q.park(ctx, c, t, "Lock.Lock")
-	l.settle(t.r)
-	return err
+	return l.b.park(ctx, c, t, &l.q, "Lock.Lock")
 }
 
 func (l *Lock) acquired(t *Task) {
@@ -146,9 +143,7 @@ func (c *Condition) Wait(ctx context.Context) error {
 		return err
 	}
 	c.l.Unlock()
-	c.b.settle(t.r, true)
-	err := c.q.park(ctx, sc, t, "Condition.Wait")
-	c.b.settle(t.r, c.q.len() > 0)
+	err := c.b.park(ctx, sc, t, &c.q, "Condition.Wait")
 	// Re-acquire shielded: a cancellation must not leave us without it.
 	lerr := Shield(ctx, func(ctx context.Context) error { return c.l.Lock(ctx) })
 	if lerr != nil {

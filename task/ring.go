@@ -64,3 +64,22 @@ func (q *ring[T]) clear() {
 	clear(q.buf)
 	q.head, q.size = 0, 0
 }
+
+// freeList is a stack of records for reuse (coroutines, wait records).
+// The zero value is empty.
+type freeList[T any] []T
+
+// get pops a record, reporting false if there is none.
+func (f *freeList[T]) get() (T, bool) {
+	var zero T
+	n := len(*f)
+	if n == 0 {
+		return zero, false
+	}
+	v := (*f)[n-1]
+	(*f)[n-1] = zero
+	*f = (*f)[:n-1]
+	return v, true
+}
+
+func (f *freeList[T]) put(v T) { *f = append(*f, v) }

@@ -65,15 +65,15 @@ type runner struct {
 	epoch       time.Time // the loop's clock at the start: deadlines are published as ns since it
 	cfg         config
 	current     *Task
-	coros       []*coro
+	coros       freeList[*coro] // idle pooled coroutines
 	live        int
 	all         taskList // Invariant: every task not yet finished (spawned, not passed through finish)
 	top         *Scope   // above main: cancelled by SIGINT and deadlock
 	main        *Task
 	stats       Stats
-	idleWait    waitQueue // WaitAllTasksBlocked
-	waiters     []*waiter // free wait records (see newWait)
-	failure     error     // ErrDeadlock or ErrInterrupted, set by the runner
+	idleWait    waitQueue         // WaitAllTasksBlocked
+	waiters     freeList[*waiter] // free wait records (see newWait)
+	failure     error             // ErrDeadlock or ErrInterrupted, set by the runner
 	torn        bool
 	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	fdWait      map[fdKey]*waiter
@@ -175,7 +175,7 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 
 // finish runs on the loop once t's body returned.
 func (r *runner) finish(t *Task) {
-	r.coros = append(r.coros, t.coro)
+	r.coros.put(t.coro)
 	t.coro = nil
 	if t.w != nil {
 		r.putWaiter(t.w)

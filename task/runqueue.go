@@ -6,37 +6,9 @@ import (
 	"github.com/f04742a6/reactor/loop"
 )
 
-// runQueue is the FIFO of runnable tasks: a ring buffer that grows by
-// doubling and never shrinks. push and pop are O(1) and allocate nothing
-// once it has grown to the run's peak of runnable tasks. The zero value
-// is empty.
-type runQueue struct {
-	buf        []*Task // len is a power of two, or 0
-	head, size int
-}
-
-func (q *runQueue) push(t *Task) {
-	if q.size == len(q.buf) {
-		grown := make([]*Task, max(2*len(q.buf), 64))
-		for i := range q.size {
-			grown[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
-		}
-		q.buf, q.head = grown, 0
-	}
-	q.buf[(q.head+q.size)&(len(q.buf)-1)] = t
-	q.size++
-}
-
-func (q *runQueue) pop() *Task {
-	t := q.buf[q.head]
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) & (len(q.buf) - 1)
-	q.size--
-	return t
-}
-
-// slot returns the i-th queued task's place, for shuffling.
-func (q *runQueue) slot(i int) **Task { return &q.buf[(q.head+i)&(len(q.buf)-1)] }
+// runQueue is the FIFO of runnable tasks, a ring (push and pop O(1), no
+// allocation once grown to the run's peak of runnable tasks).
+type runQueue = ring[*Task]
 
 // The runner is the loop's Scheduler (see loop.Scheduler): its runnable
 // tasks wait in r.runq, not in the loop's callback queue.
@@ -44,7 +16,7 @@ var _ loop.Scheduler = (*runner)(nil)
 
 // Runnable starts a batch: the tasks runnable now, shuffled with WithSeed.
 func (r *runner) Runnable() int {
-	n := r.runq.size
+	n := r.runq.len()
 	if r.rng != nil && n > 1 {
 		r.rng.Shuffle(n, func(i, j int) {
 			a, b := r.runq.slot(i), r.runq.slot(j)

@@ -35,10 +35,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 		t.r.spend(t)
 		return nil
 	}
-	s.b.settle(t.r, true)
-	err := s.q.park(ctx, c, t, "Semaphore.Acquire")
-	s.b.settle(t.r, s.q.len() > 0)
-	return err
+	return s.b.park(ctx, c, t, &s.q, "Semaphore.Acquire")
 }
 
 // TryAcquire takes a permit if one is free. It is not a checkpoint.

@@ -146,9 +146,7 @@ func (r *runner) newCoro() *coro {
 }
 
 func (r *runner) getCoro() *coro {
-	if n := len(r.coros); n > 0 {
-		c := r.coros[n-1]
-		r.coros = r.coros[:n-1]
+	if c, ok := r.coros.get(); ok {
 		return c
 	}
 	r.stats.Coroutines++

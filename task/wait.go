@@ -59,9 +59,7 @@ func (t *Task) newWait(op string) *waiter {
 
 // getWaiter takes a record from the free list, or makes one.
 func (r *runner) getWaiter() *waiter {
-	if n := len(r.waiters); n > 0 {
-		w := r.waiters[n-1]
-		r.waiters = r.waiters[:n-1]
+	if w, ok := r.waiters.get(); ok {
 		return w
 	}
 	return new(waiter)
@@ -72,7 +70,7 @@ func (r *runner) getWaiter() *waiter {
 // newWait changes.
 func (r *runner) putWaiter(w *waiter) {
 	w.t, w.item, w.owner, w.err, w.abort, w.panicked, w.queue = nil, nil, nil, nil, nil, nil, nil
-	r.waiters = append(r.waiters, w)
+	r.waiters.put(w)
 }
 
 // park blocks the running task on w until wake is called for it.
@@ -127,37 +125,17 @@ func (t *Task) timerFired() { t.r.wake(t.w, nil) }
 
 // waitQueue is a FIFO of parked tasks with hand-off: a freed resource
 // goes straight to the first waiter, so nobody can barge in (a "parking
-// lot"). It is a ring buffer: push and pop are O(1) and allocate nothing
-// once it has grown to its peak; removing an aborted waiter is O(n) in
-// the queue's length. The zero value is empty.
-type waitQueue struct {
-	buf        []*waiter // len is a power of two, or 0
-	head, size int
-}
-
-func (q *waitQueue) len() int { return q.size }
-
-// at returns the i-th waiter from the front.
-func (q *waitQueue) at(i int) *waiter { return q.buf[(q.head+i)&(len(q.buf)-1)] }
-
-func (q *waitQueue) push(w *waiter) {
-	if q.size == len(q.buf) {
-		grown := make([]*waiter, max(2*len(q.buf), 4))
-		for i := range q.size {
-			grown[i] = q.at(i)
-		}
-		q.buf, q.head = grown, 0
-	}
-	q.buf[(q.head+q.size)&(len(q.buf)-1)] = w
-	q.size++
-}
+// lot"). It is a ring: push and pop are O(1) and allocate nothing once it
+// has grown to its peak; removing an aborted waiter is O(n) in the
+// queue's length. The zero value is empty.
+type waitQueue struct{ ring[*waiter] }
 
 // first returns the waiter at the front, or nil.
 func (q *waitQueue) first() *waiter {
 	if q.size == 0 {
 		return nil
 	}
-	return q.at(0)
+	return *q.slot(0)
 }
 
 // pop removes and returns the waiter at the front, or nil.
@@ -165,34 +143,24 @@ func (q *waitQueue) pop() *waiter {
 	if q.size == 0 {
 		return nil
 	}
-	w := q.buf[q.head]
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) & (len(q.buf) - 1)
-	q.size--
-	return w
+	return q.ring.pop()
 }
 
 // remove takes w out of the queue, keeping the others' order.
 func (q *waitQueue) remove(w *waiter) {
 	for i := range q.size {
-		if q.at(i) != w {
-			continue
+		if *q.slot(i) == w {
+			q.removeAt(i)
+			return
 		}
-		for ; i < q.size-1; i++ {
-			q.buf[(q.head+i)&(len(q.buf)-1)] = q.at(i + 1)
-		}
-		q.buf[(q.head+q.size-1)&(len(q.buf)-1)] = nil
-		q.size--
-		return
 	}
 }
 
-// keep removes, in order, every waiter for which keep is false, calling
+// filter removes, in order, every waiter for which keep is false, calling
 // gone for each one removed.
 func (q *waitQueue) filter(keep func(*waiter) bool, gone func(*waiter)) {
-	n := q.size
-	for range n {
-		w := q.pop()
+	for range q.size {
+		w := q.ring.pop()
 		if keep(w) {
 			q.push(w)
 		} else {
