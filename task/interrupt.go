@@ -31,13 +31,7 @@ func (e *interruptError) Is(target error) bool { return target == ErrInterrupted
 // signalName is the name a user knows a signal by ("SIGINT", not
 // "interrupt").
 func signalName(sig os.Signal) string {
-	switch sig {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	if name := platformSignalName(sig); name != "" {
+	if name, ok := signalNames[sig]; ok {
 		return name
 	}
 	if s, ok := sig.(syscall.Signal); ok {

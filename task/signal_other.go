@@ -2,7 +2,10 @@
 
 package task
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
 // reraise cannot send a signal to this process on this system: a signal
 // pending when its receiver closes is dropped.
@@ -13,4 +16,5 @@ func reraise(os.Signal) {}
 // process cannot raise a signal to itself here.
 func raiseDefault(os.Signal) { os.Exit(0xC000013A) }
 
-func platformSignalName(os.Signal) string { return "" }
+// signalNames names the signals a program commonly catches (read-only).
+var signalNames = map[os.Signal]string{os.Interrupt: "SIGINT", syscall.SIGTERM: "SIGTERM"}

@@ -19,17 +19,8 @@ func reraise(sig os.Signal) {
 // that signal, as a shell expects.
 func raiseDefault(sig os.Signal) { reraise(sig) }
 
-// platformSignalName names the other signals a program commonly catches.
-func platformSignalName(sig os.Signal) string {
-	switch sig {
-	case syscall.SIGHUP:
-		return "SIGHUP"
-	case syscall.SIGQUIT:
-		return "SIGQUIT"
-	case syscall.SIGUSR1:
-		return "SIGUSR1"
-	case syscall.SIGUSR2:
-		return "SIGUSR2"
-	}
-	return ""
+// signalNames names the signals a program commonly catches (read-only).
+var signalNames = map[os.Signal]string{
+	syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP",
+	syscall.SIGQUIT: "SIGQUIT", syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2",
 }
