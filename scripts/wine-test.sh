@@ -31,13 +31,26 @@ cp "$work/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 pkgs="${WINE_PKGS:-./...}"
 out="$work/test.out"
-set +e
-GOOS=windows GOARCH=amd64 go test -exec wine -count=1 -v -timeout 10m $pkgs 2>&1 | tee "$out" | grep -E '^(ok|FAIL|---|panic)' 
-rc=${PIPESTATUS[0]}
-set -e
+run() {
+  set +e
+  GOOS=windows GOARCH=amd64 go test -exec wine -count=1 -v -timeout 10m $pkgs 2>&1 | tee "$out" | grep -E '^(ok|FAIL|---|panic)'
+  rc=${PIPESTATUS[0]}
+  set -e
+}
+run
+if [ "$rc" != 0 ] && ! grep -q -E '^--- FAIL|^panic' "$out"; then
+  # A test binary that failed without a failing test or a panic died
+  # before it ran (seen here: a Wine start-up failure after 20 ms, no
+  # output). Show what it printed and run once more; a real failure fails
+  # again.
+  echo "wine-test: a package failed without a failing test; its output, then one more run:" >&2
+  grep -v -E '^(=== RUN|--- PASS|--- SKIP|    |ok )' "$out" | head -40 >&2 || true
+  run
+fi
 if [ "$rc" != 0 ]; then
   echo "wine-test: FAIL (go test exit $rc)" >&2
   grep -B2 -A20 -E '^--- FAIL|^panic' "$out" | head -100 >&2 || true
+  grep -v -E '^(=== RUN|--- PASS|--- SKIP|    )' "$out" | head -60 >&2 || true
   exit "$rc"
 fi
 if ! grep -q -- '--- PASS: TestSentinelBackendRan' "$out"; then
