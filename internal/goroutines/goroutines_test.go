@@ -1,8 +1,10 @@
 package goroutines
 
 import (
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -22,20 +24,25 @@ func TestIDAndAll(t *testing.T) {
 	if id == 0 || me == 0 || id == me {
 		t.Fatalf("ids %d and %d", id, me)
 	}
-	var found, self bool
-	for _, tr := range All(1 << 20) {
-		switch tr.ID {
-		case id:
-			found = true
-			if tr.State != "chan receive" || !strings.Contains(string(tr.Text), "TestIDAndAll.func1") {
-				t.Errorf("blocked goroutine: state %q, trace:\n%s", tr.State, tr.Text)
+	// The goroutine sent its id and is on its way to the receive: look
+	// until it is parked there (a bound only stops a broken test).
+	var blocked *Trace
+	self := false
+	for deadline := time.Now().Add(10 * time.Second); blocked == nil && time.Now().Before(deadline); runtime.Gosched() {
+		for _, tr := range All(1 << 20) {
+			switch {
+			case tr.ID == id && tr.State == "chan receive":
+				blocked = &tr
+			case tr.ID == me:
+				self = tr.State == "running"
 			}
-		case me:
-			self = tr.State == "running"
 		}
 	}
-	if !found || !self {
-		t.Fatalf("found the blocked goroutine: %v, the caller running: %v", found, self)
+	if blocked == nil || !self {
+		t.Fatalf("found the blocked goroutine: %v, the caller running: %v", blocked != nil, self)
+	}
+	if !strings.Contains(string(blocked.Text), "TestIDAndAll.func1") {
+		t.Errorf("blocked goroutine's trace:\n%s", blocked.Text)
 	}
 }
 
