@@ -28,7 +28,7 @@ type waiter struct {
 	done bool // Invariant: set by the first of completion and abort, once per gen
 	err  error
 
-	// How to undo the wait; at most one is set.
+	// How to undo the wait: abort if set, else whichever of the others is.
 	queue *waitQueue  // the queue it sits in: abort removes it
 	timer loop.Handle // the timer that completes it: abort cancels it
 	fd    fdKey       // with onFD, the fd it watches: abort stops watching
@@ -100,9 +100,12 @@ func (r *runner) abortWait(t *Task, err error) bool {
 	if w == nil || w.done || t.state != StateBlocked {
 		return false
 	}
-	r.undo(w)
-	if w.abort != nil && !w.abort() {
-		return false
+	if w.abort != nil {
+		if !w.abort() {
+			return false // cannot abort now: nothing was undone
+		}
+	} else {
+		r.undo(w)
 	}
 	return r.wake(w, err)
 }
