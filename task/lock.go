@@ -13,7 +13,10 @@ import (
 // (an uncontended Lock and Unlock cost no atomic store).
 type Lock struct {
 	b      binding // in use while tasks wait
-	owner  *Task   // Invariant: nil, or a live task that has l in its held list
+	owner  *Task   // Invariant: nil, or a live task that has l on its list of locks (owner.locks)
+	// l's place on owner's list of locks: intrusive, so taking and
+	// releasing an uncontended lock is pointer work, not a slice search.
+	prevHeld, nextHeld *Lock
 	broken string
 	q      waitQueue // Invariant: empty unless owner != nil (Unlock hands over)
 }
@@ -23,22 +26,20 @@ func (l *Lock) settle(r *runner) { l.b.settle(r, l.q.len() > 0) }
 // loop returns the loop the lock is in use on (nil if free), panicking if
 // the caller is plainly foreign (see binding.onLoop).
 func (l *Lock) loop(op string) *runner {
-	if r := l.b.onLoop(op, "Lock"); r != nil {
-		return r
-	}
-	if o := l.owner; o != nil { // held, nobody waits
+	if o := l.owner; o != nil {
 		if o.r.loop.Polling() {
 			panic(foreignMisuse(op, "Lock"))
 		}
-		return o.r
+		if r := l.b.r.Load(); r == nil || r == o.r { // waiters, if any, are on the owner's loop
+			return o.r
+		}
 	}
-	return nil
+	return l.b.onLoop(op, "Lock")
 }
 
 // Lock acquires the lock, waiting in FIFO order.
 func (l *Lock) Lock(ctx context.Context) error {
 	t, c := current(ctx, "Lock.Lock")
-	l.b.use(t.r, "Lock")
 	if err := t.check(ctx, c, "Lock.Lock"); err != nil {
 		return err
 	}
@@ -48,20 +49,40 @@ func (l *Lock) Lock(ctx context.Context) error {
 	switch {
 	case l.owner == t:
 		panic(fmt.Sprintf("task: Lock.Lock by task %q, which already holds it: the lock is not reentrant", t.Name()))
-	case l.owner == nil:
+	case l.owner == nil: // no owner, so no waiters: the lock is in use nowhere
 		l.acquired(t)
 		t.r.spend(t)
 		return nil
 	case l.owner.r != t.r:
 		panic(otherLoopMisuse("Lock"))
 	}
+	l.b.use(t.r, "Lock")
 	// Unlock makes us the owner before waking us.
 	return l.b.park(ctx, c, t, &l.q, "Lock.Lock")
 }
 
 func (l *Lock) acquired(t *Task) {
 	l.owner = t
-	t.hold(l)
+	l.prevHeld, l.nextHeld = nil, t.locks
+	if t.locks != nil {
+		t.locks.prevHeld = l
+	}
+	t.locks = l
+}
+
+// released takes l off its owner's list of locks.
+func (l *Lock) released() {
+	t := l.owner
+	if l.prevHeld != nil {
+		l.prevHeld.nextHeld = l.nextHeld
+	} else {
+		t.locks = l.nextHeld
+	}
+	if l.nextHeld != nil {
+		l.nextHeld.prevHeld = l.prevHeld
+	}
+	l.prevHeld, l.nextHeld = nil, nil
+	l.owner = nil
 }
 
 // taskEnded breaks the lock: its owner ended while holding it.
@@ -69,7 +90,7 @@ func (l *Lock) taskEnded(t *Task) {
 	if l.owner != t {
 		return
 	}
-	l.owner = nil
+	l.released()
 	l.broken = fmt.Sprintf("its owner, task %q, ended without unlocking", t.Name())
 	for l.q.handOff(fmt.Errorf("task: Lock.Lock: %w: %s", ErrBrokenResource, l.broken)) != nil {
 	}
@@ -99,11 +120,9 @@ func (l *Lock) Unlock() {
 	if cur := r.current; cur != l.owner {
 		panic(fmt.Sprintf("task: Lock.Unlock by %s; only the owner, task %q, may unlock it", taskName(cur), l.owner.Name()))
 	}
-	l.owner.unhold(l)
-	l.owner = nil
+	l.released()
 	if w := l.q.first(); w != nil {
-		l.owner = w.t
-		w.t.hold(l)
+		l.acquired(w.t)
 		l.q.handOff(nil)
 	}
 	l.settle(r)

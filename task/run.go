@@ -183,7 +183,10 @@ func (r *runner) finish(t *Task) {
 	}
 	r.live--
 	r.all.remove(t)
-	for len(t.held) > 0 { // ended holding locks or leases
+	for t.locks != nil { // ended holding locks: they break
+		t.locks.taskEnded(t)
+	}
+	for len(t.held) > 0 { // ended holding leases: they go back
 		h := t.held[len(t.held)-1]
 		t.held = t.held[:len(t.held)-1]
 		h.taskEnded(t)

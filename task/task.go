@@ -70,9 +70,10 @@ type Task struct {
 	// immediate completions left before a forced yield.
 	budget int
 	done   []func() // called once when the task is done (handles, Start); nil after
-	// Invariant: the locks and leases the task holds; finish settles
-	// whatever is left (a Lock breaks, a Lease goes back).
+	// Invariant: the leases the task holds (locks are on locks); finish
+	// settles whatever is left of both (a Lock breaks, a Lease goes back).
 	held    []holder
+	locks   *Lock // Invariant: the Locks the task owns, linked through Lock.prevHeld/nextHeld
 	service bool // a GoService child: its nursery cancels it once the rest is done
 	// cancelledCalls counts blocking calls in a row that failed with
 	// cancellation: a loop that ignores ErrCancelled is reported.
@@ -220,7 +221,7 @@ func funcNameAt(pc uintptr) string {
 	return name
 }
 
-// holder is something a task can hold (a Lock, a Lease) that must hear
+// holder is something a task can hold (a Lease) that must hear
 // when the task ends without giving it back.
 type holder interface{ taskEnded(t *Task) }
 
