@@ -12,13 +12,13 @@ import (
 // while it is held: through its owner, and through b while tasks wait
 // (an uncontended Lock and Unlock cost no atomic store).
 type Lock struct {
-	b      binding // in use while tasks wait
-	owner  *Task   // Invariant: nil, or a live task that has l on its list of locks (owner.locks)
+	b     binding // in use while tasks wait
+	owner *Task   // Invariant: nil, or a live task that has l on its list of locks (owner.locks)
 	// l's place on owner's list of locks: intrusive, so taking and
 	// releasing an uncontended lock is pointer work, not a slice search.
 	prevHeld, nextHeld *Lock
-	broken string
-	q      waitQueue // Invariant: empty unless owner != nil (Unlock hands over)
+	broken             string
+	q                  waitQueue // Invariant: empty unless owner != nil (Unlock hands over)
 }
 
 func (l *Lock) settle(r *runner) { l.b.settle(r, l.q.len() > 0) }

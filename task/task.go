@@ -74,7 +74,7 @@ type Task struct {
 	// settles whatever is left of both (a Lock breaks, a Lease goes back).
 	held    []holder
 	locks   *Lock // Invariant: the Locks the task owns, linked through Lock.prevHeld/nextHeld
-	service bool // a GoService child: its nursery cancels it once the rest is done
+	service bool  // a GoService child: its nursery cancels it once the rest is done
 	// cancelledCalls counts blocking calls in a row that failed with
 	// cancellation: a loop that ignores ErrCancelled is reported.
 	cancelledCalls int
