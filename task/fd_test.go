@@ -11,13 +11,8 @@ import (
 )
 
 func TestWaitReadableWritable(t *testing.T) {
-	a, b, err := sock.Pair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close(a)
-	defer sock.Close(b)
-	err = Run(func(ctx context.Context) error {
+	a, b := socketPair(t)
+	err := Run(func(ctx context.Context) error {
 		if err := WaitWritable(ctx, b); err != nil {
 			return err
 		}
@@ -51,12 +46,7 @@ func TestWaitReadableWritable(t *testing.T) {
 }
 
 func TestWaitReadableCancelled(t *testing.T) {
-	a, b, err := sock.Pair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close(a)
-	defer sock.Close(b)
+	a, b := socketPair(t)
 	mustRun(t, func(ctx context.Context) error {
 		timedOut, err := MoveOnAfter(ctx, time.Second, func(ctx context.Context) error { return WaitReadable(ctx, a) })
 		expect(t, timedOut && err == nil, "timedOut=%v err=%v", timedOut, err)
@@ -93,7 +83,7 @@ func TestNotifyClosingWakesWaiters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sock.Close(b)
+	defer sock.Close(b) // a is closed by the test itself
 	mustRun(t, func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
 			var waitErr error
@@ -115,13 +105,8 @@ func TestNotifyClosingWakesWaiters(t *testing.T) {
 // 256 items while the run queue never empties (the scheduler seam keeps
 // the loop's fairness).
 func TestRunnableTasksDoNotStarveIO(t *testing.T) {
-	a, b, err := sock.Pair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close(a)
-	defer sock.Close(b)
-	err = Run(func(ctx context.Context) error {
+	a, b := socketPair(t)
+	err := Run(func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
 			readable := false
 			n.Go(func(ctx context.Context) error {
@@ -146,4 +131,17 @@ func TestRunnableTasksDoNotStarveIO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// socketPair returns a connected pair of non-blocking sockets, closed
+// when the test ends. A test that closes one itself must not use it: the
+// number may be reused by then.
+func socketPair(t *testing.T) (a, b uintptr) {
+	t.Helper()
+	a, b, err := sock.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sock.Close(a); sock.Close(b) })
+	return a, b
 }
