@@ -1,10 +1,15 @@
 package loop
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/f04742a6/reactor"
+)
 
 // watch is the loop's record of a registered fd and its callbacks.
 type watch struct {
 	reader, writer *call
+	reg            *Registration // set instead of reader and writer for a Register'd fd
 }
 
 // AddReader calls fn each time fd becomes readable (including hang-up and
@@ -53,6 +58,8 @@ func (l *Loop) addWatch(op string, fd uintptr, fn func(), kind Kind) error {
 		}
 		w = &watch{}
 		l.fds[fd] = w
+	} else if w.reg != nil {
+		return fmt.Errorf("loop: %s fd %d: %w (by Register)", op, fd, reactor.ErrRegistered)
 	} else if *w.slot(kind) != nil {
 		panic(fmt.Sprintf("loop: %s twice on fd %d; call Remove%s first", op, fd, op[3:]))
 	}

@@ -169,6 +169,10 @@ func (l *Loop) poll(timeout time.Duration) (int, error) {
 		if w == nil {
 			continue
 		}
+		if w.reg != nil {
+			w.reg.notify(ev.Ready)
+			continue
+		}
 		if ev.Ready&reactor.Readable != 0 && w.reader != nil && !w.reader.queued {
 			l.enqueue(w.reader)
 		}
@@ -276,9 +280,11 @@ func readyBit(k Kind) reactor.Ready {
 	return reactor.Writable
 }
 
-// Pending returns how many timers are scheduled and how many fds are
-// watched: what could still wake an idle loop besides another goroutine.
-func (l *Loop) Pending() (timers, fds int) { return l.timers.Len(), len(l.fds) }
+// Pending returns how many timers are scheduled and how many fds have a
+// reader or writer callback: what could still wake an idle loop besides
+// another goroutine. Registrations do not count: whether anything waits
+// on one is the registering layer's to know.
+func (l *Loop) Pending() (timers, fds int) { return l.timers.Len(), len(l.fds) - l.registered }
 
 // CallWhenIdle runs fn once the loop is idle: nothing runnable, no
 // cross-thread callback waiting, no I/O ready, and no Hold outstanding.

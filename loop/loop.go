@@ -26,8 +26,10 @@ type Loop struct {
 	ready  queue
 	calls  pool
 	fds    map[uintptr]*watch
-	events []reactor.Event
-	inbox  inbox
+	// registered counts the fds in fds that a Registration holds.
+	registered int
+	events     []reactor.Event
+	inbox      inbox
 
 	running  atomic.Bool
 	polling  atomic.Bool // blocked in the poller: any caller now is foreign
@@ -205,10 +207,14 @@ func (l *Loop) Close() error {
 	if w, ok := l.clock.(wakeable); ok {
 		w.detach(l)
 	}
-	for fd := range l.fds {
+	for fd, w := range l.fds {
+		if w.reg != nil {
+			w.reg.notify = nil
+		}
 		l.poller.Unregister(fd)
 	}
 	clear(l.fds)
+	l.registered = 0
 	l.ready = queue{}
 	l.timers = timer.New[*call]()
 	return l.poller.Close()

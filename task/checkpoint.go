@@ -92,3 +92,25 @@ func checkpointAs(ctx context.Context, op string) error {
 	// A deadline may have passed while the task waited for its turn.
 	return t.check(ctx, c, op)
 }
+
+// CheckCancelled is the cancel half of a checkpoint, for an operation
+// built above this package (a stream's Read): it returns the error a
+// checkpoint would (the task is effectively cancelled, or a foreign
+// context wrapped around ctx is done), without yielding. op names the
+// operation in the error. Pair it with Progress when the operation then
+// completes without waiting.
+func CheckCancelled(ctx context.Context, op string) error {
+	t, c := current(ctx, op)
+	return t.check(ctx, c, op)
+}
+
+// Progress is the yield half of a checkpoint, for an operation that
+// checked for cancellation (CheckCancelled) and then completed without
+// waiting: it lets the task go on, except that every 64th such operation
+// in a row yields to the other tasks, so a task that always finds data
+// waiting cannot keep the loop. It never fails: the operation took
+// effect, and a second cancel check could report an error for it.
+func Progress(ctx context.Context) {
+	t, _ := current(ctx, "Progress")
+	t.r.spend(t)
+}

@@ -77,6 +77,7 @@ type runner struct {
 	torn        bool
 	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	fdWait      map[fdKey]*waiter
+	ioWaits     int              // tasks parked on a PollFD: I/O can still wake them
 	lastStepped *Task            // the task whose step ran last: the watchdog names it
 	runq        runQueue         // Invariant: exactly the tasks in StateRunnable, in the order they became so
 	rng         *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
@@ -243,7 +244,7 @@ func (r *runner) idle() {
 	if r.live == 0 {
 		return
 	}
-	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 || r.sources > 0 {
+	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 || r.ioWaits > 0 || r.sources > 0 {
 		return
 	}
 	if r.failure == nil || !errors.Is(r.failure, ErrDeadlock) {

@@ -1,0 +1,236 @@
+package streams
+
+import (
+	"context"
+	"io"
+	"net"
+
+	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/task"
+)
+
+// SocketStream is a connected TCP or Unix stream socket, registered with
+// its task's loop once, for its whole life. A Read or Write that can
+// complete at once is one system call and allocates nothing; one that
+// would block parks its task until the poller reports readiness.
+//
+// A SocketStream belongs to the loop of the task that made it (DialTCP,
+// Accept): Read, Write and CloseWrite must be called from that loop's
+// tasks; Close, LocalAddr, RemoteAddr and FD from anywhere.
+type SocketStream struct {
+	pfd    *task.PollFD
+	fd     uintptr
+	local  net.Addr
+	remote net.Addr
+
+	// reading and writing mark the task inside Read and inside Write or
+	// CloseWrite: a second one is busy.
+	reading, writing bool
+	// readErr is the sticky outcome of a failed read (a reset): every
+	// later Read returns it.
+	readErr error
+	// writeErr is why writing is over: a failed or part-cancelled Write
+	// (ErrBrokenResource) or CloseWrite (ErrClosedResource).
+	writeErr error
+	shut     bool // CloseWrite succeeded
+}
+
+// newSocketStream registers fd (a connected non-blocking socket) with the
+// calling task's loop. On error fd is closed.
+func newSocketStream(ctx context.Context, fd uintptr, typ int) (*SocketStream, error) {
+	pfd, err := task.RegisterFD(ctx, fd)
+	if err != nil {
+		sysClose(fd)
+		return nil, err
+	}
+	s := &SocketStream{pfd: pfd, fd: fd}
+	s.local, s.remote = sysLocalAddr(fd, typ), sysRemoteAddr(fd, typ)
+	return s, nil
+}
+
+const (
+	readBits  = reactor.Readable | reactor.HangUp | reactor.Error
+	writeBits = reactor.Writable | reactor.Error
+	// sticky is readiness that never goes away: once hung up or failed,
+	// a call tells, and must not be waited for again.
+	sticky = reactor.HangUp | reactor.Error
+)
+
+// Read reads at least one byte into p, or returns (0, io.EOF) once the
+// peer has finished sending and everything it sent was read. A reset
+// peer gives an error matching task.ErrBrokenResource and the errno
+// (syscall.ECONNRESET), and every later Read gives it again.
+func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
+	if s.reading {
+		return 0, busyError("read", s.remote, "reading")
+	}
+	if err := task.CheckCancelled(ctx, "Read"); err != nil {
+		return 0, err
+	}
+	if s.pfd.Closed() {
+		return 0, closedError("read", s.remote)
+	}
+	if s.readErr != nil {
+		return 0, s.readErr
+	}
+	if len(p) == 0 {
+		task.Progress(ctx)
+		return 0, nil
+	}
+	s.reading = true
+	defer func() { s.reading = false }()
+	waited := false
+	for {
+		if s.pfd.Ready()&readBits == 0 {
+			if err := s.pfd.WaitReadable(ctx, "Read"); err != nil {
+				return 0, s.waitError("read", err)
+			}
+			waited = true
+		}
+		n, err := sysRead(s.fd, p)
+		switch {
+		case err == nil && n > 0:
+			if n < len(p) && s.pfd.Ready()&sticky == 0 {
+				// The kernel had no more: the next Read waits for the next
+				// edge instead of making a call that would block. A
+				// hang-up stays set, so the EOF after it is not missed.
+				s.pfd.Consume(reactor.Readable)
+			}
+			if !waited {
+				task.Progress(ctx)
+			}
+			return n, nil
+		case err == nil:
+			return 0, io.EOF
+		case err == errAgain:
+			if s.pfd.Ready()&sticky != 0 {
+				// Hung up or failed, yet a read would block: never spin.
+				s.readErr = opError("read", s.remote, task.ErrBrokenResource, err)
+				return 0, s.readErr
+			}
+			s.pfd.Consume(reactor.Readable)
+		default:
+			s.readErr = opError("read", s.remote, task.ErrBrokenResource, err)
+			return 0, s.readErr
+		}
+	}
+}
+
+// waitError maps a wait's failure: cancellation passes unchanged (a
+// scope must recognise it), a Close while waiting names the operation.
+func (s *SocketStream) waitError(op string, err error) error {
+	if s.pfd.Closed() {
+		return closedError(op, s.remote)
+	}
+	return err
+}
+
+// Write writes all of p, waiting while the socket's buffer is full, or
+// returns how much it wrote and why it stopped. A Write cancelled after
+// it wrote part of p leaves the stream broken for writing: later Writes
+// fail with task.ErrBrokenResource (the peer would see a hole). A peer
+// that is gone gives an error matching task.ErrBrokenResource and the
+// errno (EPIPE, ECONNRESET).
+func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
+	if err := s.startWrite(ctx, "write"); err != nil {
+		return 0, err
+	}
+	defer func() { s.writing = false }()
+	total, waited := 0, false
+	for total < len(p) {
+		if s.pfd.Ready()&writeBits == 0 {
+			if err := s.pfd.WaitWritable(ctx, "Write"); err != nil {
+				if total > 0 && !s.pfd.Closed() {
+					s.writeErr = opError("write", s.remote, task.ErrBrokenResource, err)
+				}
+				return total, s.waitError("write", err)
+			}
+			waited = true
+		}
+		n, err := sysWrite(s.fd, p[total:])
+		total += n
+		switch {
+		case err == nil:
+			if total < len(p) {
+				s.pfd.Consume(reactor.Writable) // the buffer is full
+			}
+		case err == errAgain:
+			s.pfd.Consume(reactor.Writable)
+		default:
+			s.writeErr = opError("write", s.remote, task.ErrBrokenResource, err)
+			return total, s.writeErr
+		}
+	}
+	if !waited {
+		task.Progress(ctx)
+	}
+	return total, nil
+}
+
+// startWrite is the common start of Write and CloseWrite.
+func (s *SocketStream) startWrite(ctx context.Context, op string) error {
+	if s.writing {
+		return busyError(op, s.remote, "writing")
+	}
+	if err := task.CheckCancelled(ctx, op); err != nil {
+		return err
+	}
+	if s.pfd.Closed() {
+		return closedError(op, s.remote)
+	}
+	if s.writeErr != nil {
+		return s.writeErr
+	}
+	s.writing = true
+	return nil
+}
+
+// CloseWrite half-closes the stream (shutdown(SHUT_WR)): the peer reads
+// everything written, then io.EOF; this side can still read. Repeating it
+// is harmless; later Writes fail with task.ErrClosedResource.
+func (s *SocketStream) CloseWrite(ctx context.Context) error {
+	if s.shut && !s.writing {
+		return task.CheckCancelled(ctx, "CloseWrite")
+	}
+	if err := s.startWrite(ctx, "close write"); err != nil {
+		return err
+	}
+	defer func() { s.writing = false }()
+	if err := sysShutdownWrite(s.fd); err != nil {
+		return opError("close write", s.remote, task.ErrBrokenResource, err)
+	}
+	s.shut = true
+	s.writeErr = opError("write", s.remote, task.ErrClosedResource, errAfterCloseWrite)
+	task.Progress(ctx)
+	return nil
+}
+
+// Close closes the socket. It is idempotent and safe from any goroutine;
+// a task blocked in Read or Write is woken with an error matching
+// task.ErrClosedResource. From a task of the stream's loop the fd is
+// released before Close returns; from another goroutine, on the loop's
+// next turn.
+func (s *SocketStream) Close() error {
+	return s.pfd.Close(sysClose)
+}
+
+// LocalAddr returns the socket's own address.
+func (s *SocketStream) LocalAddr() net.Addr { return s.local }
+
+// RemoteAddr returns the peer's address.
+func (s *SocketStream) RemoteAddr() net.Addr { return s.remote }
+
+// FD returns the socket, for socket options. Do not read, write or close
+// it behind the stream's back.
+func (s *SocketStream) FD() uintptr { return s.fd }
+
+// onLoop reports whether the caller is a task of the stream's loop.
+func (s *SocketStream) onLoop() bool { return s.pfd.OnLoop() }
+
+// tryWrite writes what the socket takes of p at once, ignoring failure:
+// for a goodbye (TLS close_notify) that must not wait.
+func (s *SocketStream) tryWrite(p []byte) {
+	if !s.pfd.Closed() && len(p) > 0 {
+		sysWrite(s.fd, p)
+	}
+}

@@ -1,0 +1,129 @@
+package streams
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+
+	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/task"
+)
+
+// DatagramSocket is a UDP socket registered with its task's loop. One task
+// may read while another writes; Close is safe from any goroutine.
+type DatagramSocket struct {
+	pfd              *task.PollFD
+	fd               uintptr
+	local            net.Addr
+	reading, writing bool
+}
+
+// ListenUDP binds a UDP socket to address ("127.0.0.1:0", "[::1]:53").
+func ListenUDP(ctx context.Context, address string) (*DatagramSocket, error) {
+	host, port, err := splitHostPort(address)
+	if err != nil {
+		return nil, opError("listen udp", nil, nil, err)
+	}
+	ips, err := resolve(ctx, net.DefaultResolver, host)
+	if err != nil {
+		return nil, opError("listen udp", nil, nil, err)
+	}
+	ap := netip.AddrPortFrom(ips[0], port)
+	where := net.UDPAddrFromAddrPort(ap)
+	fd, err := sysSocket(family(ap.Addr()), sockDgram)
+	if err != nil {
+		return nil, opError("listen udp", where, nil, os.NewSyscallError("socket", err))
+	}
+	if err := sysBind(fd, sockaddrOf(ap)); err != nil {
+		sysClose(fd)
+		return nil, opError("listen udp", where, nil, os.NewSyscallError("bind", err))
+	}
+	pfd, err := task.RegisterFD(ctx, fd)
+	if err != nil {
+		sysClose(fd)
+		return nil, opError("listen udp", where, nil, err)
+	}
+	return &DatagramSocket{pfd: pfd, fd: fd, local: sysLocalAddr(fd, sockDgram)}, nil
+}
+
+// ReadFrom receives one datagram into p and returns its length and
+// sender. A datagram longer than p is cut to len(p).
+func (d *DatagramSocket) ReadFrom(ctx context.Context, p []byte) (int, netip.AddrPort, error) {
+	if d.reading {
+		return 0, netip.AddrPort{}, busyError("read from", d.local, "reading")
+	}
+	if err := d.begin(ctx, "read from"); err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	d.reading = true
+	defer func() { d.reading = false }()
+	for {
+		if d.pfd.Ready()&readBits == 0 {
+			if err := d.pfd.WaitReadable(ctx, "ReadFrom"); err != nil {
+				return 0, netip.AddrPort{}, d.waitError("read from", err)
+			}
+		}
+		n, from, err := sysRecvFrom(d.fd, p)
+		switch {
+		case err == nil:
+			return n, from, nil
+		case err == errAgain:
+			d.pfd.Consume(reactor.Readable)
+		default:
+			return 0, netip.AddrPort{}, opError("read from", d.local, nil, os.NewSyscallError("recvfrom", err))
+		}
+	}
+}
+
+// WriteTo sends p as one datagram to addr.
+func (d *DatagramSocket) WriteTo(ctx context.Context, p []byte, addr netip.AddrPort) (int, error) {
+	if d.writing {
+		return 0, busyError("write to", d.local, "writing")
+	}
+	if err := d.begin(ctx, "write to"); err != nil {
+		return 0, err
+	}
+	d.writing = true
+	defer func() { d.writing = false }()
+	for {
+		if d.pfd.Ready()&writeBits == 0 {
+			if err := d.pfd.WaitWritable(ctx, "WriteTo"); err != nil {
+				return 0, d.waitError("write to", err)
+			}
+		}
+		n, err := sysSendTo(d.fd, p, addr.Addr().Unmap(), addr.Port())
+		switch {
+		case err == nil:
+			task.Progress(ctx)
+			return n, nil
+		case err == errAgain:
+			d.pfd.Consume(reactor.Writable)
+		default:
+			return 0, opError("write to", net.UDPAddrFromAddrPort(addr), nil, os.NewSyscallError("sendto", err))
+		}
+	}
+}
+
+func (d *DatagramSocket) begin(ctx context.Context, op string) error {
+	if err := task.CheckCancelled(ctx, op); err != nil {
+		return err
+	}
+	if d.pfd.Closed() {
+		return closedError(op, d.local)
+	}
+	return nil
+}
+
+func (d *DatagramSocket) waitError(op string, err error) error {
+	if d.pfd.Closed() {
+		return closedError(op, d.local)
+	}
+	return err
+}
+
+// LocalAddr returns the bound address.
+func (d *DatagramSocket) LocalAddr() net.Addr { return d.local }
+
+// Close closes the socket; idempotent, safe from any goroutine.
+func (d *DatagramSocket) Close() error { return d.pfd.Close(sysClose) }
