@@ -113,10 +113,12 @@ func (t *TLSStream) Read(ctx context.Context, p []byte) (int, error) {
 	defer func() { t.reading = false }()
 	waited := false
 	for {
+		before := len(t.tr.out)
 		n, err := t.tc.Read(p)
-		if len(t.tr.out) > 0 && t.writeErr == nil {
-			// The read made crypto/tls answer (a KeyUpdate, an alert):
-			// send it, after the writer's flush if one runs.
+		if len(t.tr.out) > before && t.writeErr == nil && t.flushing.TryLock() {
+			// The read made crypto/tls answer (a KeyUpdate, an alert), and
+			// no writer is flushing (one would send it with its own).
+			t.flushing.Unlock()
 			if ferr := t.flush(ctx); ferr != nil {
 				t.writeErr = opError("tls write", remoteOf(t.tr.s), task.ErrBrokenResource, ferr)
 			}

@@ -1,0 +1,206 @@
+// Package streamtest is the conformance battery for streams.Stream
+// implementations: our port of Trio's check_one_way_stream,
+// check_two_way_stream and check_half_closeable_stream. Every stream type
+// of package streams runs it (memory pairs, TCP, Unix, TLS), and so can
+// any Stream a user writes.
+//
+// Each check runs its cases as subtests, each case in a task.Run of its
+// own with a fresh pair, under a 20 s deadline so that a stream that
+// hangs fails instead of stalling the test binary.
+package streamtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/f04742a6/reactor/streams"
+	"github.com/f04742a6/reactor/task"
+)
+
+// Pair makes two connected streams in the calling task: for CheckOneWay,
+// the first writes and the second reads; for the two-way checks, either
+// end does both.
+//
+// A clogged Pair makes streams whose first Write blocks until the other
+// end reads (MemoryPair(0), or sockets whose buffers were filled first),
+// in both directions for CheckTwoWay and CheckHalfCloseable (as Trio's
+// check_two_way_stream requires, since it flips the pair);
+// what a clogged reader receives first may be filler, and the cases that
+// use it do not look at the bytes. A nil clogged Pair skips those cases.
+type Pair func(ctx context.Context) (streams.Stream, streams.Stream, error)
+
+// caseDeadline bounds each case: a hang is a failure.
+const caseDeadline = 20 * time.Second
+
+// run runs one case in a task.Run of its own with a fresh pair, closing
+// both ends when it returns.
+func run(t *testing.T, name string, make Pair, body func(t *testing.T, ctx context.Context, a, b streams.Stream)) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		err := task.Run(func(ctx context.Context) error {
+			return task.FailAfter(ctx, caseDeadline, func(ctx context.Context) error {
+				a, b, err := make(ctx)
+				if err != nil {
+					return fmt.Errorf("making the pair: %w", err)
+				}
+				defer a.Close()
+				defer b.Close()
+				body(t, ctx, a, b)
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// CheckOneWay checks the behaviours of a stream used in one direction: a
+// writes, b reads.
+func CheckOneWay(t *testing.T, pair, clogged Pair) {
+	t.Helper()
+	oneWay(t, pair, clogged)
+}
+
+// CheckTwoWay checks CheckOneWay's behaviours in both directions, and
+// full duplex traffic.
+func CheckTwoWay(t *testing.T, pair, clogged Pair) {
+	t.Helper()
+	t.Run("forward", func(t *testing.T) { oneWay(t, pair, clogged) })
+	t.Run("backward", func(t *testing.T) { oneWay(t, flip(pair), flip(clogged)) })
+	twoWay(t, pair)
+}
+
+// CheckHalfCloseable checks CheckTwoWay's behaviours and CloseWrite's:
+// both ends must be streams.HalfCloser.
+func CheckHalfCloseable(t *testing.T, pair, clogged Pair) {
+	t.Helper()
+	CheckTwoWay(t, pair, clogged)
+	halfClose(t, pair, clogged)
+}
+
+// flip swaps the ends a Pair makes.
+func flip(p Pair) Pair {
+	if p == nil {
+		return nil
+	}
+	return func(ctx context.Context) (streams.Stream, streams.Stream, error) {
+		a, b, err := p(ctx)
+		return b, a, err
+	}
+}
+
+// writeAll writes p, failing the test on error.
+func writeAll(t *testing.T, ctx context.Context, s streams.Stream, p []byte) bool {
+	t.Helper()
+	n, err := s.Write(ctx, p)
+	if err != nil || n != len(p) {
+		t.Errorf("Write(%d bytes) = %d, %v; want %d, nil", len(p), n, err, len(p))
+		return false
+	}
+	return true
+}
+
+// readExactly reads n bytes, failing on EOF or error.
+func readExactly(t *testing.T, ctx context.Context, s streams.Stream, n int) []byte {
+	t.Helper()
+	buf := make([]byte, n)
+	got := 0
+	for got < n {
+		k, err := s.Read(ctx, buf[got:])
+		if k == 0 && err == nil {
+			t.Errorf("Read returned (0, nil) for a %d-byte buffer: a Read returns at least one byte or an error", n-got)
+			return buf[:got]
+		}
+		got += k
+		if err != nil {
+			t.Errorf("Read after %d of %d bytes: %v", got, n, err)
+			return buf[:got]
+		}
+	}
+	return buf
+}
+
+// readToEOF reads until io.EOF and returns what came.
+func readToEOF(t *testing.T, ctx context.Context, s streams.Stream) []byte {
+	t.Helper()
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := s.Read(ctx, buf)
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			if n != 0 {
+				t.Errorf("Read returned %d bytes with io.EOF; want (0, io.EOF)", n)
+			}
+			return out
+		}
+		if err != nil {
+			t.Errorf("Read after %d bytes: %v; want data, then (0, io.EOF)", len(out), err)
+			return out
+		}
+		if n == 0 {
+			t.Errorf("Read returned (0, nil)")
+			return out
+		}
+	}
+}
+
+// drain reads and discards until EOF or error (a clogged pair's filler).
+func drain(ctx context.Context, s streams.Stream) error {
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := s.Read(ctx, buf); err != nil {
+			return err
+		}
+	}
+}
+
+// wantErr fails unless err matches target.
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: got error %v; want one matching %v", what, err, target)
+	}
+}
+
+// background runs fn in a new task of n and returns a channel its result
+// arrives on (a task channel: receiving from it parks, never blocks).
+func background(n *task.Nursery, fn func(ctx context.Context) error) *task.Receiver[error] {
+	send, recv := task.NewChannel[error](1)
+	n.Go(func(ctx context.Context) error {
+		send.TrySend(fn(ctx))
+		return nil
+	})
+	return recv
+}
+
+// blocked is background, returning once every task is blocked: fn is
+// then parked inside the stream (or done).
+func blocked(ctx context.Context, n *task.Nursery, fn func(ctx context.Context) error) *task.Receiver[error] {
+	r := background(n, fn)
+	task.WaitAllTasksBlocked(ctx)
+	return r
+}
+
+// stillBlocked fails if the task behind r has returned.
+func stillBlocked(t *testing.T, what string, r *task.Receiver[error]) {
+	t.Helper()
+	if err, rerr := r.TryReceive(); rerr == nil {
+		t.Errorf("%s returned %v; want it still blocked", what, err)
+	}
+}
+
+// result waits for the task behind r.
+func result(t *testing.T, ctx context.Context, r *task.Receiver[error]) error {
+	t.Helper()
+	err, rerr := r.Receive(ctx)
+	if rerr != nil {
+		t.Fatalf("waiting for a task's result: %v", rerr)
+	}
+	return err
+}
