@@ -12,7 +12,7 @@ import (
 
 // oneWay is CheckOneWay's cases: a writes, b reads.
 func oneWay(t *testing.T, pair, clogged Pair) {
-	run(t, "WriteThenRead", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "WriteThenRead", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			n.Go(func(ctx context.Context) error { writeAll(t, ctx, a, []byte("hello")); return nil })
 			if got := readExactly(t, ctx, b, 5); string(got) != "hello" {
@@ -22,7 +22,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "ZeroLengthCalls", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "ZeroLengthCalls", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		if n, err := a.Write(ctx, nil); n != 0 || err != nil {
 			t.Errorf("Write(nil) = %d, %v; want 0, nil", n, err)
 		}
@@ -31,13 +31,16 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		}
 	})
 
-	run(t, "SecondReaderIsBusy", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "SecondReaderIsBusy", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			first := blocked(ctx, n, func(ctx context.Context) error {
 				_, err := b.Read(ctx, make([]byte, 10))
 				return err
 			})
-			_, err := b.Read(ctx, make([]byte, 10))
+			err := atOnce(t, ctx, n, "a second Read while one is blocked", func(ctx context.Context) error {
+				_, err := b.Read(ctx, make([]byte, 10))
+				return err
+			})
 			wantErr(t, "a second Read while one is blocked", err, task.ErrBusyResource)
 			stillBlocked(t, "the first Read", first)
 			writeAll(t, ctx, a, []byte("x"))
@@ -48,7 +51,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "CloseWakesBlockedReader", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "CloseWakesBlockedReader", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			r := blocked(ctx, n, func(ctx context.Context) error {
 				_, err := b.Read(ctx, make([]byte, 10))
@@ -60,7 +63,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "CloseFromAnotherGoroutineWakesReader", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "CloseFromAnotherGoroutineWakesReader", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			r := blocked(ctx, n, func(ctx context.Context) error {
 				_, err := b.Read(ctx, make([]byte, 10))
@@ -72,7 +75,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "CallsAfterCloseFail", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "CallsAfterCloseFail", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		if err := a.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
@@ -86,7 +89,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		wantErr(t, "Read after Close", err, task.ErrClosedResource)
 	})
 
-	run(t, "GracefulCloseDeliversEverything", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "GracefulCloseDeliversEverything", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		data := pattern(200_000, 1)
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			n.Go(func(ctx context.Context) error {
@@ -103,7 +106,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "ReaderCloseBreaksWriter", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "ReaderCloseBreaksWriter", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		b.Close()
 		chunk := make([]byte, 64<<10)
 		var err error
@@ -118,7 +121,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		}
 	})
 
-	run(t, "CancelledReadLeavesStreamUsable", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "CancelledReadLeavesStreamUsable", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			var scope *task.Scope
 			r := blocked(ctx, n, func(ctx context.Context) error {
@@ -140,7 +143,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "ReadInCancelledScopeFailsAtOnce", pair, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "ReadInCancelledScopeFailsAtOnce", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		err := task.WithScope(ctx, func(ctx context.Context, s *task.Scope) error {
 			s.Cancel()
 			_, err := b.Read(ctx, make([]byte, 1))
@@ -158,14 +161,17 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		return
 	}
 
-	run(t, "Clogged/SecondWriterIsBusy", clogged, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "Clogged/SecondWriterIsBusy", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			w := blocked(ctx, n, func(ctx context.Context) error {
 				_, err := a.Write(ctx, make([]byte, 1<<20))
 				return err
 			})
 			stillBlocked(t, "a Write to a clogged stream", w)
-			_, err := a.Write(ctx, []byte("x"))
+			err := atOnce(t, ctx, n, "a second Write while one is blocked", func(ctx context.Context) error {
+				_, err := a.Write(ctx, []byte("x"))
+				return err
+			})
 			wantErr(t, "a second Write while one is blocked", err, task.ErrBusyResource)
 			n.Go(func(ctx context.Context) error { drain(ctx, b); return nil })
 			if err := result(t, ctx, w); err != nil {
@@ -176,7 +182,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "Clogged/CloseWakesBlockedWriter", clogged, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "Clogged/CloseWakesBlockedWriter", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			w := blocked(ctx, n, func(ctx context.Context) error {
 				_, err := a.Write(ctx, make([]byte, 1<<20))
@@ -188,7 +194,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "Clogged/ReaderCloseBreaksBlockedWriter", clogged, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "Clogged/ReaderCloseBreaksBlockedWriter", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			w := blocked(ctx, n, func(ctx context.Context) error {
 				_, err := a.Write(ctx, make([]byte, 1<<20))
@@ -200,7 +206,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "Clogged/CancelledWriteThenClose", clogged, func(t *testing.T, ctx context.Context, a, b streams.Stream) {
+	run(t, "Clogged/CancelledWriteThenClose", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			var scope *task.Scope
 			var wrote int
@@ -229,7 +235,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 }
 
 // writeChunks writes data in chunks of seeded random sizes.
-func writeChunks(t *testing.T, ctx context.Context, s streams.Stream, data []byte, seed uint64) {
+func writeChunks(t *checker, ctx context.Context, s streams.Stream, data []byte, seed uint64) {
 	t.Helper()
 	rng := newRand(seed)
 	for len(data) > 0 {

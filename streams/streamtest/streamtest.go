@@ -33,30 +33,62 @@ import (
 // use it do not look at the bytes. A nil clogged Pair skips those cases.
 type Pair func(ctx context.Context) (streams.Stream, streams.Stream, error)
 
-// caseDeadline bounds each case: a hang is a failure.
-const caseDeadline = 20 * time.Second
+// caseDeadline bounds each case: a hang is a failure. It is on a mock
+// clock that jumps once the loop has been idle for idleJump of real
+// time, so a case whose tasks all wait for something that never comes
+// fails after idleJump, not after the deadline; real I/O, which arrives
+// within microseconds, never lets it jump.
+const (
+	caseDeadline = 20 * time.Second
+	idleJump     = time.Second
+)
 
 // run runs one case in a task.Run of its own with a fresh pair, closing
-// both ends when it returns.
-func run(t *testing.T, name string, make Pair, body func(t *testing.T, ctx context.Context, a, b streams.Stream)) {
+// both ends when it returns. A case's body runs in a task: it reports
+// with t.Errorf, never t.Fatal (whose runtime.Goexit would end the task's
+// goroutine under the loop).
+func run(t *testing.T, name string, make Pair, body func(t *checker, ctx context.Context, a, b streams.Stream)) {
 	t.Helper()
 	t.Run(name, func(t *testing.T) {
+		clock := task.NewMockClock(time.Now())
+		clock.SetAutojump(idleJump)
 		err := task.Run(func(ctx context.Context) error {
 			return task.FailAfter(ctx, caseDeadline, func(ctx context.Context) error {
-				a, b, err := make(ctx)
-				if err != nil {
-					return fmt.Errorf("making the pair: %w", err)
-				}
-				defer a.Close()
-				defer b.Close()
-				body(t, ctx, a, b)
-				return nil
+				return task.WithScope(ctx, func(ctx context.Context, s *task.Scope) error {
+					a, b, err := make(ctx)
+					if err != nil {
+						return fmt.Errorf("making the pair: %w", err)
+					}
+					defer a.Close()
+					defer b.Close()
+					body(&checker{T: t, scope: s}, ctx, a, b)
+					return nil
+				})
 			})
-		})
+		}, task.WithClock(clock))
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+// checker is a case's *testing.T: its first failure also cancels the
+// case, so that a broken stream fails fast instead of leaving the case's
+// other tasks blocked until the deadline; what fails after that (the
+// cancellation, seen by those tasks) is logged, not reported again.
+type checker struct {
+	*testing.T
+	scope *task.Scope
+}
+
+func (c *checker) Errorf(format string, args ...any) {
+	c.Helper()
+	if c.scope.CancelCalled() {
+		c.Logf("after the first failure: "+format, args...)
+		return
+	}
+	c.T.Errorf(format, args...)
+	c.scope.Cancel()
 }
 
 // CheckOneWay checks the behaviours of a stream used in one direction: a
@@ -95,7 +127,7 @@ func flip(p Pair) Pair {
 }
 
 // writeAll writes p, failing the test on error.
-func writeAll(t *testing.T, ctx context.Context, s streams.Stream, p []byte) bool {
+func writeAll(t *checker, ctx context.Context, s streams.Stream, p []byte) bool {
 	t.Helper()
 	n, err := s.Write(ctx, p)
 	if err != nil || n != len(p) {
@@ -106,7 +138,7 @@ func writeAll(t *testing.T, ctx context.Context, s streams.Stream, p []byte) boo
 }
 
 // readExactly reads n bytes, failing on EOF or error.
-func readExactly(t *testing.T, ctx context.Context, s streams.Stream, n int) []byte {
+func readExactly(t *checker, ctx context.Context, s streams.Stream, n int) []byte {
 	t.Helper()
 	buf := make([]byte, n)
 	got := 0
@@ -126,7 +158,7 @@ func readExactly(t *testing.T, ctx context.Context, s streams.Stream, n int) []b
 }
 
 // readToEOF reads until io.EOF and returns what came.
-func readToEOF(t *testing.T, ctx context.Context, s streams.Stream) []byte {
+func readToEOF(t *checker, ctx context.Context, s streams.Stream) []byte {
 	t.Helper()
 	var out []byte
 	buf := make([]byte, 4096)
@@ -161,7 +193,7 @@ func drain(ctx context.Context, s streams.Stream) error {
 }
 
 // wantErr fails unless err matches target.
-func wantErr(t *testing.T, what string, err, target error) {
+func wantErr(t *checker, what string, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Errorf("%s: got error %v; want one matching %v", what, err, target)
@@ -187,8 +219,22 @@ func blocked(ctx context.Context, n *task.Nursery, fn func(ctx context.Context) 
 	return r
 }
 
+// atOnce runs fn, which must return without waiting for another task,
+// and returns its error; if it blocks, the case fails (and is cancelled,
+// which unblocks it).
+func atOnce(t *checker, ctx context.Context, n *task.Nursery, what string, fn func(ctx context.Context) error) error {
+	t.Helper()
+	r := blocked(ctx, n, fn)
+	err, rerr := r.TryReceive()
+	if rerr != nil {
+		t.Errorf("%s blocked; want it to return at once", what)
+		return nil
+	}
+	return err
+}
+
 // stillBlocked fails if the task behind r has returned.
-func stillBlocked(t *testing.T, what string, r *task.Receiver[error]) {
+func stillBlocked(t *checker, what string, r *task.Receiver[error]) {
 	t.Helper()
 	if err, rerr := r.TryReceive(); rerr == nil {
 		t.Errorf("%s returned %v; want it still blocked", what, err)
@@ -196,11 +242,12 @@ func stillBlocked(t *testing.T, what string, r *task.Receiver[error]) {
 }
 
 // result waits for the task behind r.
-func result(t *testing.T, ctx context.Context, r *task.Receiver[error]) error {
+func result(t *checker, ctx context.Context, r *task.Receiver[error]) error {
 	t.Helper()
 	err, rerr := r.Receive(ctx)
 	if rerr != nil {
-		t.Fatalf("waiting for a task's result: %v", rerr)
+		t.Errorf("waiting for a task's result: %v", rerr)
+		return rerr
 	}
 	return err
 }
