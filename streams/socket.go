@@ -105,12 +105,12 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 		case err == errAgain:
 			if s.pfd.Ready()&sticky != 0 {
 				// Hung up or failed, yet a read would block: never spin.
-				s.readErr = opError("read", s.remote, task.ErrBrokenResource, err)
+				s.readErr = opError("read", s.remote, task.ErrBrokenResource, osError(err))
 				return 0, s.readErr
 			}
 			s.pfd.Consume(reactor.Readable)
 		default:
-			s.readErr = opError("read", s.remote, task.ErrBrokenResource, err)
+			s.readErr = opError("read", s.remote, task.ErrBrokenResource, osError(err))
 			return 0, s.readErr
 		}
 	}
@@ -141,7 +141,7 @@ func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
 		if s.pfd.Ready()&writeBits == 0 {
 			if err := s.pfd.WaitWritable(ctx, "Write"); err != nil {
 				if total > 0 && !s.pfd.Closed() {
-					s.writeErr = opError("write", s.remote, task.ErrBrokenResource, err)
+					s.writeErr = opError("write", s.remote, task.ErrBrokenResource, osError(err))
 				}
 				return total, s.waitError("write", err)
 			}
@@ -157,7 +157,7 @@ func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
 		case err == errAgain:
 			s.pfd.Consume(reactor.Writable)
 		default:
-			s.writeErr = opError("write", s.remote, task.ErrBrokenResource, err)
+			s.writeErr = opError("write", s.remote, task.ErrBrokenResource, osError(err))
 			return total, s.writeErr
 		}
 	}
@@ -197,7 +197,7 @@ func (s *SocketStream) CloseWrite(ctx context.Context) error {
 	}
 	defer func() { s.writing = false }()
 	if err := sysShutdownWrite(s.fd); err != nil {
-		return opError("close write", s.remote, task.ErrBrokenResource, err)
+		return opError("close write", s.remote, task.ErrBrokenResource, osError(err))
 	}
 	s.shut = true
 	s.writeErr = opError("write", s.remote, task.ErrClosedResource, errAfterCloseWrite)

@@ -18,6 +18,12 @@ import (
 // errAgain is the errno of a non-blocking call that would block.
 const errAgain = unix.EAGAIN
 
+// sockaddr is the system's socket address type.
+type sockaddr = unix.Sockaddr
+
+// osError returns a system call's error as the errno it is.
+func osError(err error) error { return err }
+
 // sysSocket makes a non-blocking, close-on-exec socket.
 func sysSocket(family, typ int) (uintptr, error) {
 	fd, err := socketNonblock(family, typ)
@@ -219,7 +225,7 @@ func sysRemoteAddr(fd uintptr, typ int) net.Addr {
 func acceptTransient(err error) bool {
 	switch err {
 	case unix.ECONNABORTED, unix.EPROTO, unix.EINTR, unix.EPERM,
-		unix.ENETDOWN, unix.ENOPROTOOPT, unix.EHOSTDOWN, unix.ENONET,
+		unix.ENETDOWN, unix.ENOPROTOOPT, unix.EHOSTDOWN,
 		unix.EHOSTUNREACH, unix.EOPNOTSUPP, unix.ENETUNREACH:
 		return true
 	}

@@ -1,5 +1,3 @@
-//go:build linux || darwin || freebsd
-
 package streams
 
 import (
@@ -7,17 +5,15 @@ import (
 	"os"
 
 	"github.com/f04742a6/reactor"
-
-	"golang.org/x/sys/unix"
 )
 
 // connectSocket connects fd (a fresh non-blocking socket, closed on any
 // failure) to sa and returns the stream.
-func connectSocket(ctx context.Context, fd uintptr, sa unix.Sockaddr, typ int, noDelay bool) (*SocketStream, error) {
+func connectSocket(ctx context.Context, fd uintptr, sa sockaddr, typ int, noDelay bool) (*SocketStream, error) {
 	err := sysConnect(fd, sa)
 	if err != nil && err != errInProgress {
 		sysClose(fd)
-		return nil, os.NewSyscallError("connect", err)
+		return nil, os.NewSyscallError("connect", osError(err))
 	}
 	if noDelay {
 		sysSetNoDelay(fd)
@@ -34,7 +30,7 @@ func connectSocket(ctx context.Context, fd uintptr, sa unix.Sockaddr, typ int, n
 		}
 		if err := sysSocketError(fd); err != nil {
 			s.Close()
-			return nil, os.NewSyscallError("connect", err)
+			return nil, os.NewSyscallError("connect", osError(err))
 		}
 		s.local, s.remote = sysLocalAddr(fd, typ), sysRemoteAddr(fd, typ)
 	}
