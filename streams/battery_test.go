@@ -1,6 +1,7 @@
 package streams_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/f04742a6/reactor/streams/streamtest"
@@ -19,6 +20,7 @@ func TestBattery(t *testing.T) {
 		streamtest.CheckHalfCloseable(t, tcpPair, clog(tcpPair))
 	})
 	t.Run("Unix", func(t *testing.T) {
+		skipUnixSocketsOnWindows(t)
 		streamtest.CheckHalfCloseable(t, unixPair(t), clog(unixPair(t)))
 	})
 	t.Run("TLSOverTCP", func(t *testing.T) {
@@ -27,4 +29,10 @@ func TestBattery(t *testing.T) {
 	t.Run("TLSOverMemory", func(t *testing.T) {
 		streamtest.CheckHalfCloseable(t, tlsOver(memoryPair(0)), tlsOver(memoryPair(0)))
 	})
+}
+
+func skipUnixSocketsOnWindows(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("streams offers no Unix sockets on windows")
+	}
 }
