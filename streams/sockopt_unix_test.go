@@ -27,3 +27,11 @@ func noDelay(t *testing.T, fd uintptr) bool {
 }
 
 func fmtAny(v any) string { return fmt.Sprint(v) }
+
+// shrinkBuffers makes the socket's send buffer small, so that writes
+// wait often. (A tiny receive buffer would stall TCP itself: a window
+// below the MSS trips the sender's silly-window avoidance.)
+func shrinkBuffers(t *testing.T, fd uintptr) {
+	t.Helper()
+	unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 4096)
+}

@@ -26,3 +26,8 @@ func noDelay(t *testing.T, fd uintptr) bool {
 }
 
 func fmtAny(v any) string { return fmt.Sprint(v) }
+
+func shrinkBuffers(t *testing.T, fd uintptr) {
+	t.Helper()
+	windows.SetsockoptInt(windows.Handle(fd), windows.SOL_SOCKET, windows.SO_SNDBUF, 4096)
+}
