@@ -12,6 +12,7 @@ TOOLS      := $(CURDIR)/.tools
 # "context deadline exceeded" and no input (golang/go#75804, fixed in 1.27).
 FUZZ_CHANNEL ?= 300000x
 FUZZ_TIMER   ?= 3000000x
+FUZZ_BUFFERED ?= 300000x
 OLD        ?= HEAD~1
 NEW        ?= HEAD
 BENCH      ?= .
@@ -57,10 +58,11 @@ $(TOOLS)/benchstat:
 lint: $(TOOLS)/staticcheck
 	@for os in $(VET_OSES); do echo "staticcheck GOOS=$$os"; GOOS=$$os $(TOOLS)/staticcheck $(PKGS) || exit 1; done
 
-## fuzz: each fuzz target for about a minute (FUZZ_CHANNEL, FUZZ_TIMER executions)
+## fuzz: each fuzz target for about a minute (FUZZ_CHANNEL, FUZZ_TIMER, FUZZ_BUFFERED executions)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzChannelNothingLost$$' -fuzztime $(FUZZ_CHANNEL) ./task/
 	$(GO) test -run '^$$' -fuzz '^FuzzQueueAgainstSortedSlice$$' -fuzztime $(FUZZ_TIMER) ./timer/
+	$(GO) test -run '^$$' -fuzz '^FuzzBufferedReader$$' -fuzztime $(FUZZ_BUFFERED) ./streams/
 
 ## test-windows: the Windows build of the suite, run under Wine (installs Wine if needed)
 test-windows:

@@ -78,19 +78,8 @@ func (c *conn) timeout(op string) error {
 
 func (c *conn) Close() error { return c.s.Close() }
 
-func (c *conn) LocalAddr() net.Addr {
-	if a, ok := c.s.(interface{ LocalAddr() net.Addr }); ok && a.LocalAddr() != nil {
-		return a.LocalAddr()
-	}
-	return memAddr("stream")
-}
-
-func (c *conn) RemoteAddr() net.Addr {
-	if a, ok := c.s.(interface{ RemoteAddr() net.Addr }); ok && a.RemoteAddr() != nil {
-		return a.RemoteAddr()
-	}
-	return memAddr("stream")
-}
+func (c *conn) LocalAddr() net.Addr  { return addrOf(c.s, true) }
+func (c *conn) RemoteAddr() net.Addr { return addrOf(c.s, false) }
 
 func (c *conn) SetDeadline(t time.Time) error {
 	c.SetReadDeadline(t)

@@ -164,7 +164,6 @@ func TestHappyEyeballs(t *testing.T) {
 	}
 }
 
-
 // Two attempts that both connect: the loser is closed, not leaked.
 func TestHappyEyeballsClosesLateWinner(t *testing.T) {
 	runMock(t, func(ctx context.Context) error {

@@ -81,18 +81,6 @@ func TestFiveThousandConnections(t *testing.T) {
 		t.Skipf("RLIMIT_NOFILE hard limit %d is below the %d this test needs", got, 2*conns+100)
 	}
 	run(t, func(ctx context.Context) error {
-		echo := func(ctx context.Context, s streams.Stream) error {
-			buf := make([]byte, 16)
-			for {
-				n, err := s.Read(ctx, buf)
-				if err != nil {
-					return nil
-				}
-				if _, err := s.Write(ctx, buf[:n]); err != nil {
-					return err
-				}
-			}
-		}
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			addr, err := task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
 				return streams.ServeTCP(ctx, "127.0.0.1:0", echo, started)
@@ -336,18 +324,6 @@ func TestEMFILEServer(t *testing.T) {
 	lim := syscall.Rlimit{Cur: 64, Max: 64}
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
-	}
-	echo := func(ctx context.Context, s streams.Stream) error {
-		buf := make([]byte, 16)
-		for {
-			n, err := s.Read(ctx, buf)
-			if err != nil {
-				return nil
-			}
-			if _, err := s.Write(ctx, buf[:n]); err != nil {
-				return nil
-			}
-		}
 	}
 	task.Run(func(ctx context.Context) error {
 		return streams.ServeTCP(ctx, "127.0.0.1:0", echo, func(a net.Addr) { fmt.Printf("ADDR %s\n", a) })

@@ -40,8 +40,13 @@ func tcpPair(ctx context.Context) (streams.Stream, streams.Stream, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return connected(ctx, l, func() (streams.Stream, error) { return streams.DialTCP(ctx, l.Addr().String()) })
+}
+
+// connected dials l, accepts, and closes l.
+func connected(ctx context.Context, l streams.Listener, dial func() (streams.Stream, error)) (streams.Stream, streams.Stream, error) {
 	defer l.Close()
-	c, err := streams.DialTCP(ctx, l.Addr().String())
+	c, err := dial()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,6 +56,20 @@ func tcpPair(ctx context.Context) (streams.Stream, streams.Stream, error) {
 		return nil, nil, err
 	}
 	return c, s, nil
+}
+
+// echo serves a connection by sending back what it reads.
+func echo(ctx context.Context, s streams.Stream) error {
+	buf := make([]byte, 16)
+	for {
+		n, err := s.Read(ctx, buf)
+		if err != nil {
+			return nil
+		}
+		if _, err := s.Write(ctx, buf[:n]); err != nil {
+			return nil
+		}
+	}
 }
 
 var socketSeq atomic.Int64
@@ -64,17 +83,7 @@ func unixPair(t *testing.T) func(ctx context.Context) (streams.Stream, streams.S
 		if err != nil {
 			return nil, nil, err
 		}
-		defer l.Close()
-		c, err := streams.DialUnix(ctx, path)
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := l.Accept(ctx)
-		if err != nil {
-			c.Close()
-			return nil, nil, err
-		}
-		return c, s, nil
+		return connected(ctx, l, func() (streams.Stream, error) { return streams.DialUnix(ctx, path) })
 	}
 }
 

@@ -55,3 +55,20 @@ type Handler func(ctx context.Context, s Stream) error
 // its maximum: a line, a delimited record or an exact count that does not
 // fit.
 var ErrTooLong = errors.New("too long")
+
+// addrOf returns a stream's local or remote address, for a net.Conn
+// (which must have one): the stream's own if it has one, else a name.
+func addrOf(s Stream, local bool) net.Addr {
+	var a net.Addr
+	if local {
+		if l, ok := s.(interface{ LocalAddr() net.Addr }); ok {
+			a = l.LocalAddr()
+		}
+	} else {
+		a = remoteOf(s)
+	}
+	if a == nil {
+		return memAddr("stream")
+	}
+	return a
+}

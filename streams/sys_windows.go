@@ -4,10 +4,9 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"sync"
 	"syscall"
-	"unsafe"
 
+	"github.com/f04742a6/reactor/internal/sock"
 	"golang.org/x/sys/windows"
 )
 
@@ -18,26 +17,6 @@ import (
 const errAgain = windows.WSAEWOULDBLOCK
 
 type sockaddr = windows.Sockaddr
-
-var (
-	ws2         = windows.NewLazySystemDLL("ws2_32.dll")
-	procAccept  = ws2.NewProc("accept")
-	procIoctl   = ws2.NewProc("ioctlsocket")
-	procRecv    = ws2.NewProc("recv")
-	procSend    = ws2.NewProc("send")
-	startupOnce sync.Once
-	startupErr  error
-)
-
-// winsock starts Winsock once per process (it is reference-counted, and
-// package net has usually started it already).
-func winsock() error {
-	startupOnce.Do(func() {
-		var d windows.WSAData
-		startupErr = windows.WSAStartup(uint32(0x202), &d)
-	})
-	return startupErr
-}
 
 // osError maps the Winsock errors a stream reports onto the portable
 // errnos, so errors.Is(err, syscall.ECONNRESET) holds here too.
@@ -62,24 +41,11 @@ type mappedError struct {
 func (e *mappedError) Error() string   { return e.err.Error() }
 func (e *mappedError) Unwrap() []error { return []error{e.err, e.portable} }
 
-func failed(r uintptr) bool { return int32(r) == -1 }
-
-const invalidSocket = ^uintptr(0)
-
-func setNonblock(s uintptr) error {
-	one := uint32(1)
-	const fionbio = 0x8004667e
-	if r, _, err := procIoctl.Call(s, fionbio, uintptr(unsafe.Pointer(&one))); failed(r) {
-		return err
-	}
-	return nil
-}
-
 func sysSocket(family, typ int) (uintptr, error) {
 	if family == afUnix {
 		return 0, errors.New("unix sockets are not supported on windows by this package")
 	}
-	if err := winsock(); err != nil {
+	if err := sock.Startup(); err != nil {
 		return 0, err
 	}
 	proto := windows.IPPROTO_TCP
@@ -90,7 +56,7 @@ func sysSocket(family, typ int) (uintptr, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := setNonblock(uintptr(h)); err != nil {
+	if err := sock.SetNonblock(uintptr(h)); err != nil {
 		windows.Closesocket(h)
 		return 0, err
 	}
@@ -99,28 +65,17 @@ func sysSocket(family, typ int) (uintptr, error) {
 
 func sysClose(fd uintptr) error { return windows.Closesocket(windows.Handle(fd)) }
 
-func transfer(proc *windows.LazyProc, fd uintptr, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	r, _, err := proc.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
-	if failed(r) {
-		return 0, err
-	}
-	return int(int32(r)), nil
-}
-
-func sysRead(fd uintptr, p []byte) (int, error)  { return transfer(procRecv, fd, p) }
-func sysWrite(fd uintptr, p []byte) (int, error) { return transfer(procSend, fd, p) }
+func sysRead(fd uintptr, p []byte) (int, error)  { return sock.RawRecv(fd, p) }
+func sysWrite(fd uintptr, p []byte) (int, error) { return sock.RawSend(fd, p) }
 
 func sysShutdownWrite(fd uintptr) error { return windows.Shutdown(windows.Handle(fd), windows.SHUT_WR) }
 
 func sysAccept(fd uintptr) (uintptr, error) {
-	r, _, err := procAccept.Call(fd, 0, 0)
-	if r == invalidSocket {
+	r, err := sock.RawAccept(fd)
+	if err != nil {
 		return 0, err
 	}
-	if err := setNonblock(r); err != nil {
+	if err := sock.SetNonblock(r); err != nil {
 		windows.Closesocket(windows.Handle(r))
 		return 0, err
 	}

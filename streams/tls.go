@@ -331,19 +331,8 @@ func (tr *tlsTransport) Write(p []byte) (int, error) {
 
 func (tr *tlsTransport) Close() error { return tr.s.Close() }
 
-func (tr *tlsTransport) LocalAddr() net.Addr {
-	if a, ok := tr.s.(interface{ LocalAddr() net.Addr }); ok && a.LocalAddr() != nil {
-		return a.LocalAddr()
-	}
-	return memAddr("stream")
-}
-
-func (tr *tlsTransport) RemoteAddr() net.Addr {
-	if a := remoteOf(tr.s); a != nil {
-		return a
-	}
-	return memAddr("stream")
-}
+func (tr *tlsTransport) LocalAddr() net.Addr  { return addrOf(tr.s, true) }
+func (tr *tlsTransport) RemoteAddr() net.Addr { return addrOf(tr.s, false) }
 
 // Deadlines are the tasks' scopes; crypto/tls sets one before
 // close_notify, which cannot block here.

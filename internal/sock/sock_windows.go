@@ -33,6 +33,46 @@ const invalidSocket = ^uintptr(0)
 
 func failed(r uintptr) bool { return int32(r) == -1 }
 
+// The raw Winsock calls package streams makes too: they return the
+// Winsock error itself (WSAEWOULDBLOCK included), unwrapped.
+
+// Startup starts Winsock, once per process.
+func Startup() error { return startup() }
+
+// SetNonblock puts a socket in non-blocking mode (FIONBIO).
+func SetNonblock(s uintptr) error {
+	one := uint32(1)
+	const fionbio = 0x8004667e
+	if r, _, err := procIoctl.Call(s, fionbio, uintptr(unsafe.Pointer(&one))); failed(r) {
+		return err
+	}
+	return nil
+}
+
+// RawAccept accepts a connection; the new socket inherits nothing.
+func RawAccept(fd uintptr) (uintptr, error) {
+	r, _, err := procAccept.Call(fd, 0, 0)
+	if r == invalidSocket {
+		return 0, err
+	}
+	return r, nil
+}
+
+// RawRecv and RawSend are recv(2) and send(2).
+func RawRecv(fd uintptr, p []byte) (int, error) { return rawTransfer(procRecv, fd, p) }
+func RawSend(fd uintptr, p []byte) (int, error) { return rawTransfer(procSend, fd, p) }
+
+func rawTransfer(proc *windows.LazyProc, fd uintptr, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r, _, err := proc.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
+	if failed(r) {
+		return 0, err
+	}
+	return int(int32(r)), nil
+}
+
 func wrap(op string, fd uintptr, err error) error {
 	if errors.Is(err, windows.WSAEWOULDBLOCK) {
 		return ErrWouldBlock // a state, not a failure: no allocation on the hot path
@@ -41,9 +81,7 @@ func wrap(op string, fd uintptr, err error) error {
 }
 
 func setNonblock(s windows.Handle) error {
-	one := uint32(1)
-	const fionbio = 0x8004667e
-	if r, _, err := procIoctl.Call(uintptr(s), fionbio, uintptr(unsafe.Pointer(&one))); failed(r) {
+	if err := SetNonblock(uintptr(s)); err != nil {
 		return wrap("ioctlsocket FIONBIO", uintptr(s), err)
 	}
 	return nil
@@ -90,8 +128,8 @@ func ListenTCP(port int) (uintptr, int, error) {
 // Accept takes a pending connection as a non-blocking socket with
 // TCP_NODELAY set.
 func Accept(fd uintptr) (uintptr, error) {
-	r, _, err := procAccept.Call(fd, 0, 0)
-	if r == invalidSocket {
+	r, err := RawAccept(fd)
+	if err != nil {
 		return 0, wrap("accept", fd, err)
 	}
 	s := windows.Handle(r)
@@ -149,21 +187,21 @@ func Pair() (a, b uintptr, err error) {
 }
 
 // Read reads into p; 0, nil means end of stream.
-func Read(fd uintptr, p []byte) (int, error) { return transfer("recv", procRecv, fd, p) }
+func Read(fd uintptr, p []byte) (int, error) {
+	n, err := RawRecv(fd, p)
+	if err != nil {
+		return 0, wrap("recv", fd, err)
+	}
+	return n, nil
+}
 
 // Write writes what the socket takes of p.
-func Write(fd uintptr, p []byte) (int, error) { return transfer("send", procSend, fd, p) }
-
-// transfer calls recv or send, which share their signature.
-func transfer(op string, proc *windows.LazyProc, fd uintptr, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
+func Write(fd uintptr, p []byte) (int, error) {
+	n, err := RawSend(fd, p)
+	if err != nil {
+		return 0, wrap("send", fd, err)
 	}
-	r, _, err := proc.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
-	if failed(r) {
-		return 0, wrap(op, fd, err)
-	}
-	return int(int32(r)), nil
+	return n, nil
 }
 
 // ShutdownWrite half-closes the socket.

@@ -33,10 +33,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	run(t, "SecondReaderIsBusy", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			first := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := b.Read(ctx, make([]byte, 10))
-				return err
-			})
+			first := blockedRead(ctx, n, b, 10)
 			err := atOnce(t, ctx, n, "a second Read while one is blocked", func(ctx context.Context) error {
 				_, err := b.Read(ctx, make([]byte, 10))
 				return err
@@ -53,10 +50,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	run(t, "CloseWakesBlockedReader", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			r := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := b.Read(ctx, make([]byte, 10))
-				return err
-			})
+			r := blockedRead(ctx, n, b, 10)
 			b.Close()
 			wantErr(t, "a Read blocked when its stream closed", result(t, ctx, r), task.ErrClosedResource)
 			return nil
@@ -65,10 +59,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	run(t, "CloseFromAnotherGoroutineWakesReader", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			r := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := b.Read(ctx, make([]byte, 10))
-				return err
-			})
+			r := blockedRead(ctx, n, b, 10)
 			task.ToThread(ctx, func(context.Context) error { return b.Close() })
 			wantErr(t, "a Read blocked when another goroutine closed its stream", result(t, ctx, r), task.ErrClosedResource)
 			return nil
@@ -163,10 +154,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	run(t, "Clogged/SecondWriterIsBusy", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			w := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := a.Write(ctx, make([]byte, 1<<20))
-				return err
-			})
+			w := blockedWrite(ctx, n, a)
 			stillBlocked(t, "a Write to a clogged stream", w)
 			err := atOnce(t, ctx, n, "a second Write while one is blocked", func(ctx context.Context) error {
 				_, err := a.Write(ctx, []byte("x"))
@@ -184,10 +172,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	run(t, "Clogged/CloseWakesBlockedWriter", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			w := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := a.Write(ctx, make([]byte, 1<<20))
-				return err
-			})
+			w := blockedWrite(ctx, n, a)
 			a.Close()
 			wantErr(t, "a Write blocked when its stream closed", result(t, ctx, w), task.ErrClosedResource)
 			return nil
@@ -196,10 +181,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	run(t, "Clogged/ReaderCloseBreaksBlockedWriter", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			w := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := a.Write(ctx, make([]byte, 1<<20))
-				return err
-			})
+			w := blockedWrite(ctx, n, a)
 			b.Close()
 			wantErr(t, "a Write blocked when the reader closed", result(t, ctx, w), task.ErrBrokenResource)
 			return nil

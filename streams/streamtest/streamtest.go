@@ -233,6 +233,23 @@ func atOnce(t *checker, ctx context.Context, n *task.Nursery, what string, fn fu
 	return err
 }
 
+// blockedWrite starts a 1 MiB Write of s and returns once it blocks.
+func blockedWrite(ctx context.Context, n *task.Nursery, s streams.Stream) *task.Receiver[error] {
+	return blocked(ctx, n, func(ctx context.Context) error {
+		_, err := s.Write(ctx, make([]byte, 1<<20))
+		return err
+	})
+}
+
+// blockedRead starts a Read of size bytes from s and returns once it
+// blocks.
+func blockedRead(ctx context.Context, n *task.Nursery, s streams.Stream, size int) *task.Receiver[error] {
+	return blocked(ctx, n, func(ctx context.Context) error {
+		_, err := s.Read(ctx, make([]byte, size))
+		return err
+	})
+}
+
 // stillBlocked fails if the task behind r has returned.
 func stillBlocked(t *checker, what string, r *task.Receiver[error]) {
 	t.Helper()

@@ -58,10 +58,7 @@ func twoWay(t *testing.T, pair Pair) {
 
 	run(t, "ReaderAndWriterAreNotBusy", pair, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			r := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := a.Read(ctx, make([]byte, 1))
-				return err
-			})
+			r := blockedRead(ctx, n, a, 1)
 			// a is being read; writing it at the same time is full duplex.
 			n.Go(func(ctx context.Context) error { readExactly(t, ctx, b, 2); return nil })
 			writeAll(t, ctx, a, []byte("ok"))
@@ -143,10 +140,7 @@ func halfClose(t *testing.T, pair, clogged Pair) {
 			return
 		}
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			w := blocked(ctx, n, func(ctx context.Context) error {
-				_, err := a.Write(ctx, make([]byte, 1<<20))
-				return err
-			})
+			w := blockedWrite(ctx, n, a)
 			err := atOnce(t, ctx, n, "CloseWrite while a Write is blocked", ha.CloseWrite)
 			wantErr(t, "CloseWrite while a Write is blocked", err, task.ErrBusyResource)
 			a.Close()
