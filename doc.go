@@ -1,7 +1,9 @@
 // Package reactor is structured concurrency for Go on a single-threaded
 // event loop. Most programs import its package task
 // (github.com/f04742a6/reactor/task): Run, nurseries, cancel scopes,
-// Sleep, channels and locks for tasks, ToThread. Package loop is the
+// Sleep, channels and locks for tasks, ToThread; and for I/O its package
+// streams (TCP, Unix and TLS streams, Serve, DialTCP, memory pairs, UDP).
+// Package loop is the
 // callback layer underneath (asyncio-like), and this package, the module's
 // root, is the bottom layer: a readiness poller per operating system
 // behind one small interface, [Poller], which only a new loop or a new

@@ -43,3 +43,13 @@ var errPeerClosed = errors.New("the other end was closed")
 
 // errPeerClosedErr is what a writer parked when the other end closes gets.
 var errPeerClosedErr = opError("write", nil, task.ErrBrokenResource, errPeerClosed)
+
+// failureKind classifies a failed read or write: a descriptor that is not
+// (or no longer) a socket means the stream was closed underfoot
+// (ErrClosedResource); any other failure breaks it (ErrBrokenResource).
+func failureKind(err error) error {
+	if closedUnderfoot(err) {
+		return task.ErrClosedResource
+	}
+	return task.ErrBrokenResource
+}

@@ -110,7 +110,7 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 			}
 			s.pfd.Consume(reactor.Readable)
 		default:
-			s.readErr = opError("read", s.remote, task.ErrBrokenResource, osError(err))
+			s.readErr = opError("read", s.remote, failureKind(err), osError(err))
 			return 0, s.readErr
 		}
 	}
@@ -157,7 +157,7 @@ func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
 		case err == errAgain:
 			s.pfd.Consume(reactor.Writable)
 		default:
-			s.writeErr = opError("write", s.remote, task.ErrBrokenResource, osError(err))
+			s.writeErr = opError("write", s.remote, failureKind(err), osError(err))
 			return total, s.writeErr
 		}
 	}

@@ -292,3 +292,19 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// An fd closed behind the stream's back reads as closed, not broken
+// (EBADF is the stream's fault, not the peer's).
+func TestClosedUnderfootIsClosed(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		a, b := socketPair(t, ctx)
+		defer b.Close()
+		closeRaw(t, a.FD())
+		_, err := a.Write(ctx, []byte("x"))
+		if !errors.Is(err, task.ErrClosedResource) {
+			t.Errorf("Write to an fd closed underfoot: %v; want ErrClosedResource", err)
+		}
+		a.Close()
+		return nil
+	})
+}

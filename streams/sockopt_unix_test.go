@@ -35,3 +35,10 @@ func shrinkBuffers(t *testing.T, fd uintptr) {
 	t.Helper()
 	unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 4096)
 }
+
+func closeRaw(t *testing.T, fd uintptr) {
+	t.Helper()
+	if err := unix.Close(int(fd)); err != nil {
+		t.Fatal(err)
+	}
+}

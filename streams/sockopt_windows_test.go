@@ -31,3 +31,10 @@ func shrinkBuffers(t *testing.T, fd uintptr) {
 	t.Helper()
 	windows.SetsockoptInt(windows.Handle(fd), windows.SOL_SOCKET, windows.SO_SNDBUF, 4096)
 }
+
+func closeRaw(t *testing.T, fd uintptr) {
+	t.Helper()
+	if err := windows.Closesocket(windows.Handle(fd)); err != nil {
+		t.Fatal(err)
+	}
+}

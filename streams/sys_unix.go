@@ -239,3 +239,7 @@ func acceptExhausted(err error) bool {
 	}
 	return false
 }
+
+// closedUnderfoot reports an errno that means the fd is not a socket (any
+// more): it was closed behind the stream's back.
+func closedUnderfoot(err error) bool { return err == unix.EBADF || err == unix.ENOTSOCK }

@@ -221,3 +221,5 @@ func acceptExhausted(err error) bool {
 	}
 	return false
 }
+
+func closedUnderfoot(err error) bool { return err == windows.WSAENOTSOCK || err == windows.WSAEBADF }
