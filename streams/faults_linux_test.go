@@ -329,3 +329,17 @@ func TestEMFILEServer(t *testing.T) {
 		return streams.ServeTCP(ctx, "127.0.0.1:0", echo, func(a net.Addr) { fmt.Printf("ADDR %s\n", a) })
 	})
 }
+
+// echo serves a connection by sending back what it reads.
+func echo(ctx context.Context, s streams.Stream) error {
+	buf := make([]byte, 16)
+	for {
+		n, err := s.Read(ctx, buf)
+		if err != nil {
+			return nil
+		}
+		if _, err := s.Write(ctx, buf[:n]); err != nil {
+			return nil
+		}
+	}
+}

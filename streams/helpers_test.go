@@ -58,19 +58,6 @@ func connected(ctx context.Context, l streams.Listener, dial func() (streams.Str
 	return c, s, nil
 }
 
-// echo serves a connection by sending back what it reads.
-func echo(ctx context.Context, s streams.Stream) error {
-	buf := make([]byte, 16)
-	for {
-		n, err := s.Read(ctx, buf)
-		if err != nil {
-			return nil
-		}
-		if _, err := s.Write(ctx, buf[:n]); err != nil {
-			return nil
-		}
-	}
-}
 
 var socketSeq atomic.Int64
 
