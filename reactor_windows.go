@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -23,6 +24,8 @@ type iocp struct {
 	wake    wakeState
 	regs    map[uintptr]*winReg
 	pending map[*pollOp]struct{} // requests the kernel may still write to
+	free    []*pollOp            // completed requests, for reuse: arming allocates nothing
+	removed uint32               // dequeue's count, a field so that waiting allocates nothing
 	entries []overlappedEntry
 	closed  bool
 }
@@ -239,17 +242,25 @@ func (p *iocp) arm(reg *winReg) error {
 	if mask == 0 {
 		return nil
 	}
-	op := &pollOp{reg: reg, mask: mask}
+	var op *pollOp
+	if n := len(p.free); n > 0 {
+		op, p.free = p.free[n-1], p.free[:n-1]
+	} else {
+		op = new(pollOp)
+	}
+	*op = pollOp{reg: reg, mask: mask}
 	op.info = afdPollInfo{Timeout: math.MaxInt64, NumberOfHandles: 1}
 	op.info.Handles[0] = afdPollHandleInfo{Handle: reg.base, Events: mask}
 	op.iosb.Status = windows.STATUS_PENDING
-	r, _, _ := procNtDeviceIoControlFile.Call(uintptr(p.afd), 0, 0,
+	// SyscallN, not LazyProc.Call, which boxes its error on every call.
+	r, _, _ := syscall.SyscallN(procNtDeviceIoControlFile.Addr(), uintptr(p.afd), 0, 0,
 		uintptr(unsafe.Pointer(op)), uintptr(unsafe.Pointer(&op.iosb)), ioctlAfdPoll,
 		uintptr(unsafe.Pointer(&op.info)), unsafe.Sizeof(op.info),
 		uintptr(unsafe.Pointer(&op.info)), unsafe.Sizeof(op.info))
 	status := windows.NTStatus(r)
 	// Pending or done at once, the completion comes through the port.
 	if status != windows.STATUS_PENDING && status != windows.STATUS_SUCCESS {
+		p.free = append(p.free, op)
 		return fmt.Errorf("IOCTL_AFD_POLL: %w", status)
 	}
 	reg.op = op
@@ -357,17 +368,19 @@ func (p *iocp) dequeue(max int, timeout time.Duration) (int, error) {
 	if timeout >= 0 {
 		ms = uint32(min(roundUp(timeout, time.Millisecond), windows.INFINITE-1))
 	}
-	var removed uint32
-	r, _, err := procGetQueuedCompletionStatusEx.Call(uintptr(p.port),
+	// SyscallN and a field for the count: LazyProc.Call would box its
+	// error, and a local whose address it takes would escape, on every
+	// wait (two allocations per poll).
+	r, _, errno := syscall.SyscallN(procGetQueuedCompletionStatusEx.Addr(), uintptr(p.port),
 		uintptr(unsafe.Pointer(&p.entries[0])), uintptr(max),
-		uintptr(unsafe.Pointer(&removed)), uintptr(ms), 0)
+		uintptr(unsafe.Pointer(&p.removed)), uintptr(ms), 0)
 	if r == 0 {
-		if errors.Is(err, windows.WAIT_TIMEOUT) {
+		if errno == windows.WAIT_TIMEOUT {
 			return 0, nil
 		}
-		return 0, opError("GetQueuedCompletionStatusEx", uintptr(p.port), err)
+		return 0, opError("GetQueuedCompletionStatusEx", uintptr(p.port), errno)
 	}
-	return int(removed), nil
+	return int(p.removed), nil
 }
 
 // complete turns completions into events and re-arms their sockets.
@@ -382,20 +395,21 @@ func (p *iocp) complete(events []Event, n int) int {
 		op := e.Overlapped
 		e.Overlapped = nil
 		delete(p.pending, op)
-		reg := op.reg
+		reg, status, handles, ev := op.reg, op.iosb.Status, op.info.NumberOfHandles, op.info.Handles[0].Events
 		if reg.op == op {
 			reg.op = nil
 		}
+		*op = pollOp{}
+		p.free = append(p.free, op) // the kernel is done with it
 		if reg.deleted {
 			continue // a stale request of an unregistered socket
 		}
 		var r Ready
 		switch {
-		case op.iosb.Status == windows.STATUS_CANCELLED:
-		case op.iosb.Status != windows.STATUS_SUCCESS:
+		case status == windows.STATUS_CANCELLED:
+		case status != windows.STATUS_SUCCESS:
 			r = Readable | Writable | Error
-		case op.info.NumberOfHandles > 0:
-			ev := op.info.Handles[0].Events
+		case handles > 0:
 			if ev&afdPollLocalClose != 0 {
 				reg.closed = true // closed without Unregister: stop polling it
 				continue

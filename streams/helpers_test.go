@@ -58,7 +58,6 @@ func connected(ctx context.Context, l streams.Listener, dial func() (streams.Str
 	return c, s, nil
 }
 
-
 var socketSeq atomic.Int64
 
 // unixPair returns a connected Unix-socket pair.

@@ -27,6 +27,8 @@ func osError(err error) error {
 		portable = syscall.ECONNRESET
 	case windows.WSAESHUTDOWN:
 		portable = syscall.EPIPE
+	case windows.WSAECONNREFUSED:
+		portable = syscall.ECONNREFUSED
 	default:
 		return err
 	}

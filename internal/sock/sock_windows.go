@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -62,13 +63,16 @@ func RawAccept(fd uintptr) (uintptr, error) {
 func RawRecv(fd uintptr, p []byte) (int, error) { return rawTransfer(procRecv, fd, p) }
 func RawSend(fd uintptr, p []byte) (int, error) { return rawTransfer(procSend, fd, p) }
 
+// rawTransfer calls recv or send through syscall.SyscallN, whose Errno
+// result is boxed into an error only on failure (LazyProc.Call boxes it
+// on every call: an allocation per read).
 func rawTransfer(proc *windows.LazyProc, fd uintptr, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r, _, err := proc.Call(fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
+	r, _, errno := syscall.SyscallN(proc.Addr(), fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0)
 	if failed(r) {
-		return 0, err
+		return 0, errno
 	}
 	return int(int32(r)), nil
 }
