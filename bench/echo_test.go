@@ -78,8 +78,12 @@ func loopEchoServer(b *testing.B) (port int, stop func()) {
 	}
 }
 
-// goEchoServer is the idiomatic Go echo server: a goroutine per connection.
-func goEchoServer(b *testing.B) (addr string, stop func()) {
+// goEchoServer is the idiomatic Go echo server: a goroutine per
+// connection, reading into a 64 KiB buffer.
+func goEchoServer(b *testing.B) (addr string, stop func()) { return goEchoServerBuf(b, 64<<10) }
+
+// goEchoServerBuf is goEchoServer with a read buffer of size bytes.
+func goEchoServerBuf(b *testing.B, size int) (addr string, stop func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -97,7 +101,7 @@ func goEchoServer(b *testing.B) (addr string, stop func()) {
 			go func() {
 				defer servers.Done()
 				defer c.Close()
-				buf := make([]byte, 64<<10)
+				buf := make([]byte, size)
 				for {
 					n, err := c.Read(buf)
 					if err != nil {

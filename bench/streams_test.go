@@ -44,9 +44,12 @@ func BenchmarkEcho(b *testing.B) {
 	}
 }
 
-// echoHandler echoes until the peer closes.
-func echoHandler(ctx context.Context, s streams.Stream) error {
-	buf := make([]byte, 64<<10)
+// echoHandler echoes until the peer closes, reading into 64 KiB.
+func echoHandler(ctx context.Context, s streams.Stream) error { return echoWith(ctx, s, 64<<10) }
+
+// echoWith is echoHandler with a read buffer of size bytes.
+func echoWith(ctx context.Context, s streams.Stream, size int) error {
+	buf := make([]byte, size)
 	for {
 		n, err := s.Read(ctx, buf)
 		if err != nil {
@@ -60,7 +63,10 @@ func echoHandler(ctx context.Context, s streams.Stream) error {
 
 // taskEchoServer runs streams.ServeTCP with echoHandler in a task.Run of
 // its own goroutine until stop is called.
-func taskEchoServer(b *testing.B) (addr string, stop func()) {
+func taskEchoServer(b *testing.B) (addr string, stop func()) { return taskEchoServerWith(b, echoHandler) }
+
+// taskEchoServerWith is taskEchoServer with another handler.
+func taskEchoServerWith(b *testing.B, echoHandler streams.Handler) (addr string, stop func()) {
 	b.Helper()
 	type server struct {
 		addr  net.Addr
@@ -97,17 +103,24 @@ func taskEchoServer(b *testing.B) (addr string, stop func()) {
 // parked in a Read, and reports the server's heap and stack bytes per
 // connection (bytes/conn): a parked task (a coroutine goroutine, its
 // stack, its stream) against a parked goroutine (its stack, its
-// net.Conn). The clients are raw sockets, which cost the Go heap nothing.
+// net.Conn), both with a 512-byte read buffer, so that the buffer (which
+// a server sizes as it likes) does not hide the rest. The clients are raw
+// sockets, which cost the Go heap nothing.
 func BenchmarkIdleConnMemory(b *testing.B) {
 	const conns = 5000
 	for _, v := range []struct {
 		name  string
 		serve func(b *testing.B) (string, func())
-	}{{"reactor", taskEchoServer}, {"go", goEchoServer}} {
+	}{
+		{"reactor", func(b *testing.B) (string, func()) {
+			return taskEchoServerWith(b, func(ctx context.Context, s streams.Stream) error { return echoWith(ctx, s, 512) })
+		}},
+		{"go", func(b *testing.B) (string, func()) { return goEchoServerBuf(b, 512) }},
+	} {
 		b.Run(v.name, func(b *testing.B) {
 			for range b.N {
 				addr, stop := v.serve(b)
-				base := memInUse()
+				base, baseStack := memInUse(), stackInUse()
 				port := mustPort(b, addr)
 				fds := make([]uintptr, 0, conns)
 				for range conns {
@@ -131,6 +144,7 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(memInUse()-base)/conns, "bytes/conn")
+				b.ReportMetric(float64(stackInUse()-baseStack)/conns, "stack-bytes/conn")
 				for _, fd := range fds {
 					sock.Close(fd)
 				}
@@ -145,6 +159,12 @@ func memInUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapInuse + m.StackInuse)
+}
+
+func stackInUse() int64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.StackInuse)
 }
 
 func mustPort(b *testing.B, addr string) int {
