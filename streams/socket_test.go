@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -309,6 +310,52 @@ func TestClosedUnderfootIsClosed(t *testing.T) {
 			t.Errorf("Write to an fd closed underfoot: %v; want ErrClosedResource", err)
 		}
 		a.Close()
+		return nil
+	})
+}
+
+// ReusePort lets two listeners share an address; names resolve off the
+// loop; a Unix listener removes its file on Close.
+func TestListenAndDialVariants(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		if runtime.GOOS != "windows" {
+			l1, err := streams.ListenTCP(ctx, "127.0.0.1:0", streams.ReusePort())
+			if err != nil {
+				return err
+			}
+			defer l1.Close()
+			l2, err := streams.ListenTCP(ctx, l1.Addr().String(), streams.ReusePort())
+			if err != nil {
+				t.Errorf("a second ReusePort listener on %v: %v", l1.Addr(), err)
+			} else {
+				l2.Close()
+			}
+			path := t.TempDir() + "/sock"
+			u, err := streams.ListenUnix(ctx, path)
+			if err != nil {
+				return err
+			}
+			u.Close()
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the socket file after Close: %v; want it removed", err)
+			}
+		}
+		l, err := streams.ListenTCP(ctx, "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		c, err := streams.DialTCP(ctx, "localhost:"+port)
+		if err != nil {
+			t.Fatalf("DialTCP by name: %v", err)
+		}
+		defer c.Close()
+		s, err := l.Accept(ctx)
+		if err != nil {
+			return err
+		}
+		s.Close()
 		return nil
 	})
 }
