@@ -23,7 +23,7 @@ BENCH      ?= .
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-## demo: a callback-level TCP echo server on the loop, and clients that report round trips
+## demo: a TCP echo server on tasks and streams (a task per connection), and clients that report round trips
 demo:
 	$(GO) run ./demos/echo
 

@@ -63,7 +63,9 @@ func echoWith(ctx context.Context, s streams.Stream, size int) error {
 
 // taskEchoServer runs streams.ServeTCP with echoHandler in a task.Run of
 // its own goroutine until stop is called.
-func taskEchoServer(b *testing.B) (addr string, stop func()) { return taskEchoServerWith(b, echoHandler) }
+func taskEchoServer(b *testing.B) (addr string, stop func()) {
+	return taskEchoServerWith(b, echoHandler)
+}
 
 // taskEchoServerWith is taskEchoServer with another handler.
 func taskEchoServerWith(b *testing.B, echoHandler streams.Handler) (addr string, stop func()) {

@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 
@@ -12,7 +13,8 @@ import (
 // Serve accepts connections from l and runs h on each, as a task of a
 // nursery of Serve's own, closing the connection when h returns. A
 // handler's error is logged (log/slog's default logger, with the remote
-// address) and ends only that connection; a handler's panic is not
+// address) and ends only that connection (a cancellation, or io.EOF from
+// a peer that left, is not logged); a handler's panic is not
 // swallowed: it cancels the other connections and Serve re-raises it, as
 // any nursery does.
 //
@@ -29,7 +31,7 @@ func Serve(ctx context.Context, l Listener, h Handler) error {
 			}
 			n.Go(func(ctx context.Context) error {
 				defer s.Close()
-				if err := h(ctx, s); err != nil && !errors.Is(err, task.ErrCancelled) {
+				if err := h(ctx, s); err != nil && !errors.Is(err, task.ErrCancelled) && err != io.EOF {
 					slog.Default().Warn("streams: connection handler failed",
 						"remote", remoteAddr(s), "error", err.Error())
 				}

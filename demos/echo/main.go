@@ -1,12 +1,18 @@
-// Command echo runs a TCP echo server written with the loop's callbacks
-// (AddReader/AddWriter on raw non-blocking sockets) and, on the same loop,
-// clients that bounce a message off it and report the round trips.
+// Command echo is a TCP echo server on tasks and streams, and clients that
+// measure it: a task per connection (streams.Serve), a task per client,
+// all on one loop, and a graceful Ctrl-C (each connection gets a bounded,
+// shielded goodbye).
 //
-//	go run ./demos/echo -conns 16 -n 50000 -size 64
-//	go run ./demos/echo -serve -port 7000   # just the server; try: nc 127.0.0.1 7000
+//	go run ./demos/echo -conns 16 -n 50000 -size 64   # server and clients, then exit
+//	go run ./demos/echo -serve -addr 127.0.0.1:7000   # just the server; try: nc 127.0.0.1 7000
+//
+// The callback-level version of the same server (loop.AddReader and raw
+// sockets) is internal/echo, which bench/ measures as EchoCallbacks.
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,67 +20,60 @@ import (
 	"os"
 	"time"
 
-	"github.com/f04742a6/reactor/internal/echo"
-	"github.com/f04742a6/reactor/loop"
+	"github.com/f04742a6/reactor/streams"
+	"github.com/f04742a6/reactor/task"
 )
 
 type config struct {
-	conns, total, size, port int
-	serve                    bool
+	addr               string
+	conns, total, size int
+	serve              bool
 }
 
 func main() {
 	var cfg config
+	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:0", "address to listen on")
 	flag.IntVar(&cfg.conns, "conns", 16, "client connections")
 	flag.IntVar(&cfg.total, "n", 50000, "round trips in all")
 	flag.IntVar(&cfg.size, "size", 64, "message size in bytes")
-	flag.IntVar(&cfg.port, "port", 0, "server port (0: any free port)")
-	flag.BoolVar(&cfg.serve, "serve", false, "only serve, until interrupted")
+	flag.BoolVar(&cfg.serve, "serve", false, "only serve, until interrupted (Ctrl-C)")
 	flag.Parse()
-	if err := run(cfg, os.Stdout); err != nil {
+	err := task.Run(func(ctx context.Context) error { return run(ctx, cfg, os.Stdout) })
+	switch {
+	case errors.Is(err, task.ErrInterrupted):
+		fmt.Println("stopped:", err) // Ctrl-C: every connection got its goodbye
+	case err != nil:
 		log.Fatal(err)
 	}
 }
 
-func run(cfg config, out io.Writer) error {
-	l, err := loop.New()
+// run serves on cfg.addr and, unless cfg.serve, runs the clients against
+// the server and reports.
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	l, err := streams.ListenTCP(ctx, cfg.addr)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	srv, err := echo.Listen(l, cfg.port)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	fmt.Fprintf(out, "echo server on 127.0.0.1:%d (callbacks on one loop)\n", srv.Port)
+	defer l.Close() // after the server's tasks are done
+	fmt.Fprintf(out, "echo server on %v (a task per connection, one loop)\n", l.Addr())
 	if cfg.serve {
-		return l.Run()
+		return serve(ctx, l) // until Ctrl-C cancels the run
 	}
+	return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+		n.Go(func(ctx context.Context) error { return serve(ctx, l) })
+		dial := func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, l.Addr().String()) }
+		res, err := bench(ctx, dial, cfg.conns, cfg.total, cfg.size)
+		if err != nil {
+			return err
+		}
+		report(out, cfg, res)
+		n.Cancel() // stop serving
+		return nil
+	})
+}
 
-	msg := make([]byte, cfg.size)
-	for i := range msg {
-		msg[i] = 'a' + byte(i%26)
-	}
-	var result error
-	p := &echo.Pinger{Total: cfg.total, Msg: msg, Done: func(err error) { result = err; l.Stop() }}
-	start := time.Now()
-	if err := p.Dial(l, srv.Port, cfg.conns); err != nil {
-		return err
-	}
-	defer p.Close()
-	if err := l.Run(); err != nil {
-		return err
-	}
-	if result != nil {
-		return result
-	}
-	wall := time.Since(start)
-	st := l.Stats()
-	fmt.Fprintf(out, "%d round trips of %d bytes over %d connections in %v\n", p.Finished, cfg.size, cfg.conns, wall.Round(time.Millisecond))
-	fmt.Fprintf(out, "  %.0f round trips/s, mean round trip %v\n",
-		float64(p.Finished)/wall.Seconds(), (p.Elapsed / time.Duration(p.Finished)).Round(time.Microsecond))
-	fmt.Fprintf(out, "  loop: %d iterations, %d callbacks, %d polls (%.1f callbacks per poll)\n",
-		st.Iterations, st.Callbacks, st.Polls, float64(st.Callbacks)/float64(max(st.Polls, 1)))
-	return nil
+func report(out io.Writer, cfg config, r result) {
+	fmt.Fprintf(out, "%d round trips of %d bytes over %d connections in %v\n", r.trips, cfg.size, cfg.conns, r.wall.Round(time.Millisecond))
+	fmt.Fprintf(out, "  %.0f round trips/s; round trip p50 %v, p99 %v\n",
+		float64(r.trips)/r.wall.Seconds(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond))
 }
