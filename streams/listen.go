@@ -154,7 +154,11 @@ const (
 // again: it never spins, and it serves again once descriptors free up.
 // A Close from any goroutine wakes it with task.ErrClosedResource.
 func (l *SocketListener) Accept(ctx context.Context) (Stream, error) {
-	return l.AcceptSocket(ctx)
+	s, err := l.AcceptSocket(ctx)
+	if err != nil {
+		return nil, err // not a nil *SocketStream in a non-nil Stream
+	}
+	return s, nil
 }
 
 // AcceptSocket is Accept with the concrete type.
