@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -341,5 +342,63 @@ func echo(ctx context.Context, s streams.Stream) error {
 		if _, err := s.Write(ctx, buf[:n]); err != nil {
 			return nil
 		}
+	}
+}
+
+// One loop per core: two loops listen on one address with ReusePort and
+// each accepts its share of the connections.
+func TestRunParallelReusePortSharesConnections(t *testing.T) {
+	const conns = 64
+	// Each loop tells the other it listens; buffered: sends never block a loop.
+	listening := [2]chan *streams.SocketListener{make(chan *streams.SocketListener, 1), make(chan *streams.SocketListener, 1)}
+	var ls [2]*streams.SocketListener
+	var accepted [2]int
+	var total atomic.Int64
+	err := task.RunParallel(2, func(ctx context.Context, i int) error {
+		addr := "127.0.0.1:0"
+		if i == 1 { // listen on loop 0's address, once it listens
+			task.ToThread(ctx, func(context.Context) error { ls[0] = <-listening[0]; return nil })
+			addr = ls[0].Addr().String()
+		}
+		l, err := streams.ListenTCP(ctx, addr, streams.ReusePort())
+		if err != nil {
+			return err
+		}
+		ls[i] = l
+		listening[i] <- l
+		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+			n.Go(func(ctx context.Context) error {
+				for {
+					s, err := l.Accept(ctx)
+					if err != nil {
+						return nil // closed once all are accepted
+					}
+					accepted[i]++
+					s.Close()
+					if total.Add(1) == conns {
+						ls[0].Close() // from any goroutine: wakes the other loop's Accept
+						ls[1].Close()
+					}
+				}
+			})
+			if i == 1 {
+				return nil
+			}
+			task.ToThread(ctx, func(context.Context) error { ls[1] = <-listening[1]; return nil }) // both listen now
+			for range conns {
+				c, err := streams.DialTCP(ctx, l.Addr().String())
+				if err != nil {
+					return err
+				}
+				c.Close()
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accepted[0]+accepted[1] != conns || accepted[0] == 0 || accepted[1] == 0 {
+		t.Errorf("the loops accepted %v of %d connections; want all, and a share for each", accepted, conns)
 	}
 }
