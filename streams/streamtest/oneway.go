@@ -170,23 +170,28 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 		})
 	})
 
-	run(t, "Clogged/CloseWakesBlockedWriter", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
-		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			w := blockedWrite(ctx, n, a)
-			a.Close()
-			wantErr(t, "a Write blocked when its stream closed", result(t, ctx, w), task.ErrClosedResource)
-			return nil
+	// A Write blocked on a clogged stream wakes when either end closes.
+	for _, c := range []struct {
+		name, what string
+		closeWriter bool // close the writing end (else the reading end)
+		want        error
+	}{
+		{"Clogged/CloseWakesBlockedWriter", "a Write blocked when its stream closed", true, task.ErrClosedResource},
+		{"Clogged/ReaderCloseBreaksBlockedWriter", "a Write blocked when the reader closed", false, task.ErrBrokenResource},
+	} {
+		run(t, c.name, clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
+			task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+				w := blockedWrite(ctx, n, a)
+				if c.closeWriter {
+					a.Close()
+				} else {
+					b.Close()
+				}
+				wantErr(t, c.what, result(t, ctx, w), c.want)
+				return nil
+			})
 		})
-	})
-
-	run(t, "Clogged/ReaderCloseBreaksBlockedWriter", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
-		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			w := blockedWrite(ctx, n, a)
-			b.Close()
-			wantErr(t, "a Write blocked when the reader closed", result(t, ctx, w), task.ErrBrokenResource)
-			return nil
-		})
-	})
+	}
 
 	run(t, "Clogged/CancelledWriteThenClose", clogged, func(t *checker, ctx context.Context, a, b streams.Stream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
