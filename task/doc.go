@@ -166,4 +166,21 @@
 // (Dump, errors, the watchdog), so naming costs spawning nothing. Name
 // sets one. Errors name the public operation that failed ("Sleep:
 // cancelled: deadline passed in task ...").
+//
+// # Building I/O on tasks
+//
+// Package streams is built on a few pieces exported for any layer of
+// its kind: RegisterFD (a PollFD: an fd registered with the loop for its
+// life, one waiting task per direction, readiness kept on it, Close from
+// any goroutine), Slot (the parking spot of one task, woken by another),
+// CurrentLoop (a LoopRef, to hand work to the loop from any goroutine),
+// and the two halves of a checkpoint for an operation that may complete
+// at once: CheckCancelled first, Progress after it completed without
+// waiting (the yield that the fairness budget calls for).
+//
+// # More than one core
+//
+// One loop is one core. RunParallel runs n loops on n OS threads, each
+// with its own main; see its documentation for how they fail together and
+// hand work to each other.
 package task
