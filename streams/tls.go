@@ -32,6 +32,12 @@ import (
 //
 // TLS 1.2 renegotiation is not supported (crypto/tls refuses it by
 // default); a handshake after the first would fail the stream.
+//
+// On Windows and macOS, a client that verifies against the system's roots
+// (tls.Config.RootCAs nil) makes a blocking system call for it inside
+// the handshake (crypto/x509's platform verifier), and the loop stalls
+// while it runs (the watchdog names it). Set RootCAs (x509.SystemCertPool
+// loaded once, off the loop, with ToThread) to verify in Go instead.
 type TLSStream struct {
 	tc *tls.Conn
 	tr *tlsTransport
