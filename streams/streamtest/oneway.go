@@ -172,7 +172,7 @@ func oneWay(t *testing.T, pair, clogged Pair) {
 
 	// A Write blocked on a clogged stream wakes when either end closes.
 	for _, c := range []struct {
-		name, what string
+		name, what  string
 		closeWriter bool // close the writing end (else the reading end)
 		want        error
 	}{
