@@ -18,7 +18,7 @@ func connectSocket(ctx context.Context, fd uintptr, sa sockaddr, typ int, noDela
 	if noDelay {
 		sysSetNoDelay(fd)
 	}
-	s, rerr := newSocketStream(ctx, fd, typ)
+	s, rerr := newSocketStream(ctx, fd, typ, netAddr(sa, typ))
 	if rerr != nil {
 		return nil, rerr
 	}
@@ -32,7 +32,6 @@ func connectSocket(ctx context.Context, fd uintptr, sa sockaddr, typ int, noDela
 			s.Close()
 			return nil, os.NewSyscallError("connect", osError(err))
 		}
-		s.local, s.remote = sysLocalAddr(fd, typ), sysRemoteAddr(fd, typ)
 	}
 	return s, nil
 }

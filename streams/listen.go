@@ -184,13 +184,13 @@ func (l *SocketListener) AcceptSocket(ctx context.Context) (*SocketStream, error
 				return nil, err
 			}
 		}
-		nfd, err := sysAccept(l.fd)
+		nfd, remote, err := sysAccept(l.fd)
 		switch {
 		case err == nil:
 			if l.path == "" {
 				sysSetNoDelay(nfd)
 			}
-			s, err := newSocketStream(ctx, nfd, sockStream)
+			s, err := newSocketStream(ctx, nfd, sockStream, remote)
 			if err != nil {
 				return nil, opError("accept", l.addr, nil, err)
 			}

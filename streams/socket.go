@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync"
 
 	"github.com/f04742a6/reactor"
 	"github.com/f04742a6/reactor/task"
@@ -20,8 +21,11 @@ import (
 type SocketStream struct {
 	pfd    *task.PollFD
 	fd     uintptr
-	local  net.Addr
-	remote net.Addr
+	typ    int
+	remote net.Addr // Invariant: set when the stream is made (accept or connect tells it)
+	// local is read on first use (getsockname): most servers never ask.
+	localOnce sync.Once
+	local     net.Addr
 
 	// reading and writing mark the task inside Read and inside Write or
 	// CloseWrite: a second one is busy.
@@ -35,17 +39,19 @@ type SocketStream struct {
 	shut     bool // CloseWrite succeeded
 }
 
-// newSocketStream registers fd (a connected non-blocking socket) with the
-// calling task's loop. On error fd is closed.
-func newSocketStream(ctx context.Context, fd uintptr, typ int) (*SocketStream, error) {
+// newSocketStream registers fd (a connected non-blocking socket to
+// remote, or nil: ask the kernel) with the calling task's loop. On error
+// fd is closed.
+func newSocketStream(ctx context.Context, fd uintptr, typ int, remote net.Addr) (*SocketStream, error) {
 	pfd, err := task.RegisterFD(ctx, fd)
 	if err != nil {
 		sysClose(fd)
 		return nil, err
 	}
-	s := &SocketStream{pfd: pfd, fd: fd}
-	s.local, s.remote = sysLocalAddr(fd, typ), sysRemoteAddr(fd, typ)
-	return s, nil
+	if remote == nil {
+		remote = sysRemoteAddr(fd, typ)
+	}
+	return &SocketStream{pfd: pfd, fd: fd, typ: typ, remote: remote}, nil
 }
 
 const (
@@ -214,8 +220,17 @@ func (s *SocketStream) Close() error {
 	return s.pfd.Close(sysClose)
 }
 
-// LocalAddr returns the socket's own address.
-func (s *SocketStream) LocalAddr() net.Addr { return s.local }
+// LocalAddr returns the socket's own address, asked of the kernel at the
+// first call (from any goroutine); nil if that first call comes after
+// Close, when the fd number may belong to another file already.
+func (s *SocketStream) LocalAddr() net.Addr {
+	s.localOnce.Do(func() {
+		if !s.pfd.Closed() {
+			s.local = sysLocalAddr(s.fd, s.typ)
+		}
+	})
+	return s.local
+}
 
 // RemoteAddr returns the peer's address.
 func (s *SocketStream) RemoteAddr() net.Addr { return s.remote }

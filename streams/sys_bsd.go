@@ -31,10 +31,10 @@ func socketNonblock(family, typ int) (int, error) {
 	return fd, nil
 }
 
-func acceptNonblock(fd int) (int, error) {
+func acceptNonblock(fd int) (int, unix.Sockaddr, error) {
 	for {
 		syscall.ForkLock.RLock()
-		nfd, _, err := unix.Accept(fd)
+		nfd, sa, err := unix.Accept(fd)
 		if err == nil {
 			unix.CloseOnExec(nfd)
 		}
@@ -43,13 +43,13 @@ func acceptNonblock(fd int) (int, error) {
 			continue
 		}
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if err := unix.SetNonblock(nfd, true); err != nil {
 			unix.Close(nfd)
-			return 0, err
+			return 0, nil, err
 		}
 		unix.SetsockoptInt(nfd, unix.SOL_SOCKET, unix.SO_NOSIGPIPE, 1)
-		return nfd, nil
+		return nfd, sa, nil
 	}
 }

@@ -6,12 +6,12 @@ func socketNonblock(family, typ int) (int, error) {
 	return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }
 
-func acceptNonblock(fd int) (int, error) {
+func acceptNonblock(fd int) (int, unix.Sockaddr, error) {
 	for {
-		nfd, _, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, sa, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err == unix.EINTR {
 			continue
 		}
-		return nfd, err
+		return nfd, sa, err
 	}
 }

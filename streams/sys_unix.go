@@ -60,12 +60,14 @@ func sysWrite(fd uintptr, p []byte) (int, error) {
 
 func sysShutdownWrite(fd uintptr) error { return unix.Shutdown(int(fd), unix.SHUT_WR) }
 
-func sysAccept(fd uintptr) (uintptr, error) {
-	nfd, err := acceptNonblock(int(fd))
+// sysAccept accepts a connection and returns the peer's address, which
+// accept reports anyway (no getpeername).
+func sysAccept(fd uintptr) (uintptr, net.Addr, error) {
+	nfd, sa, err := acceptNonblock(int(fd))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return uintptr(nfd), nil
+	return uintptr(nfd), netAddr(sa, sockStream), nil
 }
 
 func sysListen(fd uintptr) error { return unix.Listen(int(fd), unix.SOMAXCONN) }

@@ -72,16 +72,16 @@ func sysWrite(fd uintptr, p []byte) (int, error) { return sock.RawSend(fd, p) }
 
 func sysShutdownWrite(fd uintptr) error { return windows.Shutdown(windows.Handle(fd), windows.SHUT_WR) }
 
-func sysAccept(fd uintptr) (uintptr, error) {
+func sysAccept(fd uintptr) (uintptr, net.Addr, error) {
 	r, err := sock.RawAccept(fd)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := sock.SetNonblock(r); err != nil {
 		windows.Closesocket(windows.Handle(r))
-		return 0, err
+		return 0, nil, err
 	}
-	return r, nil
+	return r, sysRemoteAddr(r, sockStream), nil
 }
 
 func sysListen(fd uintptr) error { return windows.Listen(windows.Handle(fd), windows.SOMAXCONN) }
