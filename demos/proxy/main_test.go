@@ -76,24 +76,13 @@ func TestProxyPassesHalfCloseBothWays(t *testing.T) {
 	}
 }
 
-// memListener hands out the server ends of memory pairs: the proxy runs
-// on it unchanged, on the mock clock.
-type memListener struct {
-	send *task.Sender[streams.Stream]
-	recv *task.Receiver[streams.Stream]
-}
-
-func (l memListener) Accept(ctx context.Context) (streams.Stream, error) { return l.recv.Receive(ctx) }
-func (l memListener) Addr() net.Addr                                     { return &net.UnixAddr{Name: "memory", Net: "memory"} }
-func (l memListener) Close() error                                       { return l.send.Close() }
-
 // An idle connection is closed after the idle time, on the loop's clock,
 // and one that keeps talking is not.
 func TestProxyClosesIdleConnections(t *testing.T) {
 	clock := task.NewMockClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	clock.SetAutojump(0)
 	err := task.Run(func(ctx context.Context) error {
-		send, recv := task.NewChannel[streams.Stream](1)
+		l := streams.NewMemoryListener(4096)
 		upSend, upRecv := task.NewChannel[streams.Stream](1)
 		dialUp := func(ctx context.Context) (streams.Stream, error) {
 			a, b := streams.MemoryPair(4096)
@@ -101,11 +90,13 @@ func TestProxyClosesIdleConnections(t *testing.T) {
 		}
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			n.Go(func(ctx context.Context) error {
-				return streams.Serve(ctx, memListener{send, recv}, handler(dialUp, 30*time.Second))
+				return streams.Serve(ctx, l, handler(dialUp, 30*time.Second))
 			})
 			// A client that talks every 20 s for a minute stays connected.
-			talker, server := streams.MemoryPair(4096)
-			send.Send(ctx, server)
+			talker, err := l.Dial(ctx)
+			if err != nil {
+				return err
+			}
 			up, _ := upRecv.Receive(ctx)
 			for i := range 3 {
 				if err := task.Sleep(ctx, 20*time.Second); err != nil {
