@@ -22,12 +22,38 @@ type MemoryStream struct {
 }
 
 // memPair is what both ends share: the loop they run on.
-type memPair struct {
+type memPair struct{ home }
+
+// home is the loop an in-memory object belongs to, learnt from the first
+// task that uses it, so that Close from any goroutine can hand its work
+// to that loop.
+type home struct {
 	mu   sync.Mutex // guards loop and bound against a foreign Close
 	loop task.LoopRef
 	// bound is set by the first operation in a task. Invariant: once set,
-	// loop is the loop of every task that uses the pair.
+	// loop is the loop of every task that uses the object.
 	bound bool
+}
+
+// bind records the calling task's loop, the first time.
+func (h *home) bind(ctx context.Context) {
+	h.mu.Lock()
+	if !h.bound {
+		h.loop, h.bound = task.CurrentLoop(ctx), true
+	}
+	h.mu.Unlock()
+}
+
+// onLoop runs fn on the object's loop: now, if the caller is a task of it
+// (or no task ever used the object, or the run is over), else at the
+// loop's next turn.
+func (h *home) onLoop(fn func()) {
+	h.mu.Lock()
+	bound, l := h.bound, h.loop
+	h.mu.Unlock()
+	if !bound || l.OnLoop() || l.Post(fn) != nil {
+		fn()
+	}
 }
 
 // memPipe is one direction of a pair. All fields are the loop's.
@@ -79,11 +105,7 @@ func (m *MemoryStream) begin(ctx context.Context, op string) error {
 	if m.closed.Load() {
 		return closedError(op, m.peer())
 	}
-	m.p.mu.Lock()
-	if !m.p.bound {
-		m.p.loop, m.p.bound = task.CurrentLoop(ctx), true
-	}
-	m.p.mu.Unlock()
+	m.p.bind(ctx)
 	return nil
 }
 
@@ -240,12 +262,7 @@ func (m *MemoryStream) Close() error {
 	if m.closed.Swap(true) {
 		return nil
 	}
-	m.p.mu.Lock()
-	bound, l := m.p.bound, m.p.loop
-	m.p.mu.Unlock()
-	if !bound || l.OnLoop() || l.Post(m.finishClose) != nil {
-		m.finishClose() // unbound, ours, or the loop is gone: no task waits
-	}
+	m.p.onLoop(m.finishClose)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package streams
 import (
 	"context"
 	"net"
-	"sync"
 	"sync/atomic"
 
 	"github.com/f04742a6/reactor/task"
@@ -20,9 +19,7 @@ type MemoryListener struct {
 	queue    []Stream
 	accepter task.Slot
 	closed   atomic.Bool
-	mu       sync.Mutex // guards loop and bound against a foreign Close
-	loop     task.LoopRef
-	bound    bool
+	home
 }
 
 // NewMemoryListener returns a listener whose connections are
@@ -71,11 +68,7 @@ func (l *MemoryListener) begin(ctx context.Context, op string) error {
 	if l.closed.Load() {
 		return closedError(op, l.Addr())
 	}
-	l.mu.Lock()
-	if !l.bound {
-		l.loop, l.bound = task.CurrentLoop(ctx), true
-	}
-	l.mu.Unlock()
+	l.bind(ctx)
 	return nil
 }
 
@@ -89,12 +82,7 @@ func (l *MemoryListener) Close() error {
 	if l.closed.Swap(true) {
 		return nil
 	}
-	l.mu.Lock()
-	bound, lr := l.bound, l.loop
-	l.mu.Unlock()
-	if !bound || lr.OnLoop() || lr.Post(l.finishClose) != nil {
-		l.finishClose()
-	}
+	l.onLoop(l.finishClose)
 	return nil
 }
 
