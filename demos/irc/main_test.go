@@ -58,95 +58,77 @@ func server(got *[]string, silentReader bool) streams.Handler {
 	}
 }
 
-// The watchdog ends a session with a silent server after the ping
-// timeout, and the QUIT in cleanup still goes out.
-func TestWatchdogEndsSessionAndQuitIsSent(t *testing.T) {
+// withServer runs the in-test server on a memory listener of size on the
+// mock clock, and body with a client connection to it and the lines the
+// server got.
+func withServer(t *testing.T, size int, silentReader bool, body func(ctx context.Context, c streams.Stream, got *[]string)) {
+	t.Helper()
 	runMock(t, func(ctx context.Context) error {
 		var got []string
-		l := streams.NewMemoryListener(4096)
+		l := streams.NewMemoryListener(size)
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			n.Go(func(ctx context.Context) error { return streams.Serve(ctx, l, server(&got, false)) })
+			n.Go(func(ctx context.Context) error { return streams.Serve(ctx, l, server(&got, silentReader)) })
 			c, err := l.Dial(ctx)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			start := task.Now(ctx)
-			err = session(ctx, c, "demo", "secret", time.Minute, func(string) {})
-			if !errors.Is(err, errPingTimeout) {
-				t.Errorf("session with a silent server: %v; want the ping timeout", err)
-			}
-			if took := task.Now(ctx).Sub(start); took != time.Minute {
-				t.Errorf("the watchdog fired after %v; want 1m after the last line", took)
-			}
-			task.WaitAllTasksBlocked(ctx)
-			want := []string{"NICK demo", "USER demo 0 * :demo", "PRIVMSG NickServ :IDENTIFY secret", "PONG :12345", "QUIT :bye"}
-			if strings.Join(got, "|") != strings.Join(want, "|") {
-				t.Errorf("the server got %q; want %q", got, want)
-			}
+			body(ctx, c, &got)
+			task.WaitAllTasksBlocked(ctx) // the server has read all it will
 			n.Cancel()
 			return nil
 		})
+	})
+}
+
+// The watchdog ends a session with a silent server after the ping
+// timeout, and the QUIT in cleanup still goes out.
+func TestWatchdogEndsSessionAndQuitIsSent(t *testing.T) {
+	withServer(t, 4096, false, func(ctx context.Context, c streams.Stream, got *[]string) {
+		start := task.Now(ctx)
+		err := session(ctx, c, "demo", "secret", time.Minute, func(string) {})
+		if !errors.Is(err, errPingTimeout) {
+			t.Errorf("session with a silent server: %v; want the ping timeout", err)
+		}
+		if took := task.Now(ctx).Sub(start); took != time.Minute {
+			t.Errorf("the watchdog fired after %v; want 1m after the last line", took)
+		}
+		task.WaitAllTasksBlocked(ctx)
+		want := []string{"NICK demo", "USER demo 0 * :demo", "PRIVMSG NickServ :IDENTIFY secret", "PONG :12345", "QUIT :bye"}
+		if strings.Join(*got, "|") != strings.Join(want, "|") {
+			t.Errorf("the server got %q; want %q", *got, want)
+		}
 	})
 }
 
 // A server that stops reading cannot hold the client: the QUIT gives up
 // after its 1 s bound (on lockstep streams, where it cannot be written).
 func TestQuitIsBoundedWhenTheServerDoesNotRead(t *testing.T) {
-	runMock(t, func(ctx context.Context) error {
-		var got []string
-		l := streams.NewMemoryListener(0)
-		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			n.Go(func(ctx context.Context) error { return streams.Serve(ctx, l, server(&got, true)) })
-			c, err := l.Dial(ctx)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			start := task.Now(ctx)
-			err = session(ctx, c, "demo", "secret", time.Minute, func(string) {})
-			if !errors.Is(err, errPingTimeout) {
-				t.Errorf("session: %v; want the ping timeout", err)
-			}
-			if took := task.Now(ctx).Sub(start); took != time.Minute+quitTime {
-				t.Errorf("the session ended after %v; want the ping timeout plus the 1 s QUIT bound", took)
-			}
-			n.Cancel()
-			return nil
-		})
+	withServer(t, 0, true, func(ctx context.Context, c streams.Stream, got *[]string) {
+		start := task.Now(ctx)
+		err := session(ctx, c, "demo", "secret", time.Minute, func(string) {})
+		if !errors.Is(err, errPingTimeout) {
+			t.Errorf("session: %v; want the ping timeout", err)
+		}
+		if took := task.Now(ctx).Sub(start); took != time.Minute+quitTime {
+			t.Errorf("the session ended after %v; want the ping timeout plus the 1 s QUIT bound", took)
+		}
 	})
 }
 
 // Cancelled from outside (Ctrl-C, a caller's deadline), the session still
 // says QUIT: the goodbye is shielded from the cancellation that ends it.
 func TestQuitSurvivesTheCancellationThatEndsTheSession(t *testing.T) {
-	runMock(t, func(ctx context.Context) error {
-		var got []string
-		l := streams.NewMemoryListener(4096)
-		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			done, finished := task.NewChannel[struct{}](0)
-			n.Go(func(ctx context.Context) error {
-				defer done.Close()
-				return streams.Serve(ctx, l, server(&got, false))
-			})
-			c, err := l.Dial(ctx)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			timedOut, err := task.MoveOnAfter(ctx, 30*time.Second, func(ctx context.Context) error {
-				return session(ctx, c, "demo", "secret", time.Hour, func(string) {})
-			})
-			if !timedOut || err != nil {
-				t.Errorf("MoveOnAfter around the session = %v, %v; want true, nil", timedOut, err)
-			}
-			task.WaitAllTasksBlocked(ctx)
-			if len(got) == 0 || got[len(got)-1] != "QUIT :bye" {
-				t.Errorf("the server got %q; want it to end with the QUIT", got)
-			}
-			n.Cancel()
-			finished.Receive(ctx)
-			return nil
+	withServer(t, 4096, false, func(ctx context.Context, c streams.Stream, got *[]string) {
+		timedOut, err := task.MoveOnAfter(ctx, 30*time.Second, func(ctx context.Context) error {
+			return session(ctx, c, "demo", "secret", time.Hour, func(string) {})
 		})
+		if !timedOut || err != nil {
+			t.Errorf("MoveOnAfter around the session = %v, %v; want true, nil", timedOut, err)
+		}
+		task.WaitAllTasksBlocked(ctx)
+		if len(*got) == 0 || (*got)[len(*got)-1] != "QUIT :bye" {
+			t.Errorf("the server got %q; want it to end with the QUIT", *got)
+		}
 	})
 }
