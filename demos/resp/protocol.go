@@ -101,7 +101,7 @@ func parseLength(buf []byte, pos int, kind byte, max int, what string) (v, next 
 func parseInline(buf []byte, args [][]byte) ([][]byte, int, error) {
 	eol := bytes.IndexByte(buf, '\n')
 	if eol < 0 {
-		if len(buf) > maxInline {
+		if len(buf) >= maxInline { // the line, with its newline, cannot fit
 			return args, 0, protocolError("too big inline request")
 		}
 		return args, 0, nil

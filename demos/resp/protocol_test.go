@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestParseRequest(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		args    []string // nil with used 0: incomplete
+		used    int
+		wantErr string
+	}{
+		{"multibulk", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", []string{"GET", "k"}, 20, ""},
+		{"multibulk then more", "*1\r\n$4\r\nPING\r\n*1\r\n", []string{"PING"}, 14, ""},
+		{"binary bulk", "*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\n", []string{"ECHO", "a\r\nb"}, 24, ""},
+		{"empty bulk", "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n", []string{"ECHO", ""}, 20, ""},
+		{"inline crlf", "PING\r\n", []string{"PING"}, 6, ""},
+		{"inline lf and spaces", "SET  a   b\n", []string{"SET", "a", "b"}, 11, ""},
+		{"empty inline line", "\r\n", []string{}, 2, ""},
+		{"partial count", "*2", nil, 0, ""},
+		{"partial length", "*2\r\n$3\r\nGET\r\n$", nil, 0, ""},
+		{"partial bulk", "*2\r\n$3\r\nGET\r\n$5\r\nab", nil, 0, ""},
+		{"partial crlf", "*1\r\n$4\r\nPING\r", nil, 0, ""},
+		{"partial inline", "PIN", nil, 0, ""},
+		{"not a bulk", "*1\r\n+PING\r\n", nil, 0, "expected '$', got '+'"},
+		{"bad count", "*x\r\n", nil, 0, "invalid multibulk length"},
+		{"negative length", "*1\r\n$-3\r\n", nil, 0, "invalid bulk length"},
+		{"bulk too long", fmt.Sprintf("*1\r\n$%d\r\n", maxBulk+1), nil, 0, "invalid bulk length"},
+		{"too many args", fmt.Sprintf("*%d\r\n", maxArgs+1), nil, 0, "invalid multibulk length"},
+		{"endless length line", "*1\r\n$" + strings.Repeat("9", 40), nil, 0, "invalid bulk length"},
+		{"lf without cr", "*1\n", nil, 0, "invalid multibulk length"},
+		{"bulk without crlf", "*1\r\n$4\r\nPINGxx", nil, 0, "expected CRLF after a bulk of 4 bytes"},
+		{"inline too big", strings.Repeat("a", maxInline+1), nil, 0, "too big inline request"},
+		{"inline too big with newline", strings.Repeat("a", maxInline+1) + "\n", nil, 0, "too big inline request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args, used, err := parseRequest([]byte(tt.in), nil)
+			if tt.wantErr != "" {
+				if !errors.Is(err, errProtocol) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v; want a protocol error with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used != tt.used {
+				t.Fatalf("used %d bytes; want %d", used, tt.used)
+			}
+			if tt.args == nil {
+				return
+			}
+			got := make([]string, len(args))
+			for i, a := range args {
+				got[i] = string(a)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.args) || len(got) != len(tt.args) {
+				t.Fatalf("args %q; want %q", got, tt.args)
+			}
+		})
+	}
+}
