@@ -22,7 +22,7 @@ const (
 // server answers "-ERR Protocol error: ..." and closes the connection, as
 // Redis does (after a framing error nothing later in the stream can be
 // trusted).
-var errProtocol = errors.New("Protocol error")
+var errProtocol = errors.New("Protocol error") //lint:ignore ST1005 Redis's own words, which clients match
 
 func protocolError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errProtocol, fmt.Sprintf(format, args...))
@@ -110,10 +110,7 @@ func parseInline(buf []byte, args [][]byte) ([][]byte, int, error) {
 		return args, 0, protocolError("too big inline request")
 	}
 	line := bytes.TrimSuffix(buf[:eol], []byte("\r"))
-	for _, w := range bytes.Fields(line) {
-		args = append(args, w)
-	}
-	return args, eol + 1, nil
+	return append(args, bytes.Fields(line)...), eol + 1, nil
 }
 
 // The reply encoders append one RESP2 value to b.
