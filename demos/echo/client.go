@@ -3,24 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
+	"github.com/f04742a6/reactor/demos/internal/latency"
 	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
 )
 
-// result is what the clients measured.
-type result struct {
-	trips    int
-	wall     time.Duration
-	p50, p99 time.Duration
-}
-
 // bench runs total round trips of a size-byte message over conns
 // connections made with dial, each connection in its own task, and
 // measures every round trip on the loop's clock.
-func bench(ctx context.Context, dial func(ctx context.Context) (streams.Stream, error), conns, total, size int) (result, error) {
+func bench(ctx context.Context, dial func(ctx context.Context) (streams.Stream, error), conns, total, size int) (latency.Summary, error) {
 	msg := make([]byte, size)
 	for i := range msg {
 		msg[i] = 'a' + byte(i%26)
@@ -60,14 +53,5 @@ func bench(ctx context.Context, dial func(ctx context.Context) (streams.Stream, 
 		}
 		return nil
 	})
-	if err != nil {
-		return result{}, err
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	res := result{trips: len(all), wall: task.Now(ctx).Sub(start)}
-	if len(all) > 0 {
-		res.p50, res.p99 = all[len(all)/2], all[len(all)*99/100]
-	}
-	return res, nil
+	return latency.Summarize(lat, task.Now(ctx).Sub(start)), err
 }

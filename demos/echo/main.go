@@ -20,6 +20,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/f04742a6/reactor/demos/internal/latency"
 	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
 )
@@ -72,8 +73,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	})
 }
 
-func report(out io.Writer, cfg config, r result) {
-	fmt.Fprintf(out, "%d round trips of %d bytes over %d connections in %v\n", r.trips, cfg.size, cfg.conns, r.wall.Round(time.Millisecond))
-	fmt.Fprintf(out, "  %.0f round trips/s; round trip p50 %v, p99 %v\n",
-		float64(r.trips)/r.wall.Seconds(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond))
+func report(out io.Writer, cfg config, r latency.Summary) {
+	fmt.Fprintf(out, "%d round trips of %d bytes over %d connections in %v\n", r.Trips, cfg.size, cfg.conns, r.Wall.Round(time.Millisecond))
+	r.Report(out, "round trips", r.Trips)
 }

@@ -23,10 +23,11 @@ import (
 	"log"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"time"
 
+	"github.com/f04742a6/reactor/demos/internal/cores"
+	"github.com/f04742a6/reactor/demos/internal/latency"
 	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
 )
@@ -62,76 +63,19 @@ func main() {
 }
 
 // serveLoops serves cfg.addr on cfg.loops loops sharing one store until
-// interrupted or until stop is closed. ready, if not nil, gets the bound
-// address once every loop listens.
+// interrupted or until stop is closed (nil: never). ready, if not nil,
+// gets the bound address once every loop listens.
 func serveLoops(cfg config, ready chan<- net.Addr, stop <-chan struct{}) error {
 	srv := &server{db: newStore()}
-	bound := make(chan net.Addr, 1) // loop 0's address, for the others (the port of ":0")
-	var opts []streams.ListenOption
-	if cfg.loops > 1 {
-		opts = append(opts, streams.ReusePort())
-	}
-	listening := make(chan struct{}, cfg.loops)
-	return task.RunParallel(cfg.loops, func(ctx context.Context, i int) error {
-		addr := cfg.addr
-		if i > 0 {
-			a, err := waitFor(ctx, bound)
-			if err != nil {
-				return err
-			}
-			bound <- a // for the next loop
-			addr = a.String()
+	return cores.Serve(cfg.addr, cfg.loops, ready, stop, func(ctx context.Context, l streams.Listener, i int) error {
+		if i == 0 && ready == nil {
+			fmt.Printf("resp server on %v (%d loop(s))\n", l.Addr(), cfg.loops)
 		}
-		l, err := streams.ListenTCP(ctx, addr, opts...)
-		if err != nil {
-			return err
-		}
-		defer l.Close()
-		if i == 0 {
-			if ready == nil {
-				fmt.Printf("resp server on %v (%d loop(s))\n", l.Addr(), cfg.loops)
-			}
-			bound <- l.Addr()
-		}
-		listening <- struct{}{}
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			n.Go(func(ctx context.Context) error { return streams.Serve(ctx, l, srv.serveConn) })
 			n.Go(func(ctx context.Context) error { return srv.db.reaper(ctx, i, cfg.loops) })
-			if i == 0 && ready != nil {
-				for range cfg.loops {
-					if _, err := waitFor(ctx, listening); err != nil {
-						return err
-					}
-				}
-				ready <- l.Addr()
-			}
-			if stop != nil {
-				n.Go(func(ctx context.Context) error {
-					if _, err := waitFor(ctx, stop); err != nil {
-						return err
-					}
-					n.Cancel()
-					return nil
-				})
-			}
-			return nil
+			return streams.Serve(ctx, l, srv.serveConn)
 		})
 	})
-}
-
-// waitFor receives from a Go channel without blocking the loop: on a
-// worker thread (a task must never wait on a Go channel itself).
-func waitFor[T any](ctx context.Context, ch <-chan T) (T, error) {
-	var v T
-	err := task.ToThread(ctx, func(wctx context.Context) error {
-		select {
-		case v = <-ch:
-			return nil
-		case <-wctx.Done():
-			return wctx.Err()
-		}
-	})
-	return v, err
 }
 
 // demo runs the server on its loops and the demo's own client on another
@@ -159,17 +103,10 @@ func demo(cfg config, out io.Writer) error {
 	return errors.Join(err, <-served)
 }
 
-// result is what the client measured.
-type result struct {
-	requests int
-	wall     time.Duration
-	p50, p99 time.Duration // of a pipeline's round trip
-}
-
 // load sends cfg.total requests over cfg.conns connections, cfg.pipeline
 // at a time, cycling PING, SET key:i value, GET key:i, and checks every
 // reply.
-func load(ctx context.Context, dial func(ctx context.Context) (streams.Stream, error), cfg config) (result, error) {
+func load(ctx context.Context, dial func(ctx context.Context) (streams.Stream, error), cfg config) (latency.Summary, error) {
 	value := string(make([]byte, cfg.size))
 	lat := make([][]time.Duration, cfg.conns)
 	start := task.Now(ctx)
@@ -215,21 +152,12 @@ func load(ctx context.Context, dial func(ctx context.Context) (streams.Stream, e
 		}
 		return nil
 	})
-	if err != nil {
-		return result{}, err
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	res := result{requests: len(all) * cfg.pipeline, wall: task.Now(ctx).Sub(start)}
-	if len(all) > 0 {
-		res.p50, res.p99 = all[len(all)/2], all[len(all)*99/100]
-	}
-	return res, nil
+	return latency.Summarize(lat, task.Now(ctx).Sub(start)), err
 }
 
-func report(out io.Writer, cfg config, r result) {
+func report(out io.Writer, cfg config, r latency.Summary) {
+	requests := r.Trips * cfg.pipeline
 	fmt.Fprintf(out, "%d requests (PING, SET, GET) over %d connections, pipeline %d, in %v\n",
-		r.requests, cfg.conns, cfg.pipeline, r.wall.Round(time.Millisecond))
-	fmt.Fprintf(out, "  %.0f requests/s; round trip p50 %v, p99 %v\n",
-		float64(r.requests)/r.wall.Seconds(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond))
+		requests, cfg.conns, cfg.pipeline, r.Wall.Round(time.Millisecond))
+	r.Report(out, "requests", requests)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/f04742a6/reactor/streams"
+	"github.com/f04742a6/reactor/task"
 )
 
 // Buffer sizes of a connection: it reads into readSize bytes, growing
@@ -74,7 +75,10 @@ func (srv *server) serveConn(ctx context.Context, s streams.Stream) error {
 		}
 		n, err := s.Read(ctx, buf[end:])
 		if err != nil {
-			if err == io.EOF && start < end {
+			switch {
+			case start == end && errors.Is(err, task.ErrBrokenResource):
+				return nil // a reset between requests: the client left (redis-benchmark does)
+			case err == io.EOF && start < end:
 				return errors.New("resp: the client left in the middle of a request")
 			}
 			return err

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/f04742a6/reactor/task"
+)
+
+// chunkSize is how much of a file is read (on a worker thread) and
+// written at a time: a large file costs a connection this much memory,
+// not its size.
+const chunkSize = 64 << 10
+
+// fileServer serves the files under one directory. It opens them through
+// an os.Root, so nothing outside the directory is reachable, symbolic
+// links included, on top of the request parser's refusal of "..".
+// Directories are served by their index.html; there are no listings.
+//
+// File system calls block, so they run on worker threads (task.ToThread):
+// a slow disk delays one connection, never the loop.
+type fileServer struct {
+	root *os.Root
+}
+
+func newFileServer(dir string) (*fileServer, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("http: static files: %w", err)
+	}
+	return &fileServer{root: r}, nil
+}
+
+func (fsrv *fileServer) Close() error { return fsrv.root.Close() }
+
+// open opens the file for a cleaned path, a directory's index.html for a
+// directory.
+func (fsrv *fileServer) open(name string) (*os.File, fs.FileInfo, error) {
+	f, err := fsrv.root.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err == nil && info.IsDir() {
+		f.Close()
+		return fsrv.open(path.Join(name, "index.html"))
+	}
+	if err == nil && !info.Mode().IsRegular() {
+		err = fs.ErrNotExist // a device or a pipe is not a page
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
+}
+
+// serve answers req with a file: 200 with its bytes, 404 if there is no
+// such file (or it is outside the root), 403 if it cannot be read.
+func (fsrv *fileServer) serve(ctx context.Context, w *responseWriter, req *request) error {
+	name := strings.TrimPrefix(req.path, "/")
+	var f *os.File
+	var info fs.FileInfo
+	err := task.ToThread(ctx, func(context.Context) (err error) {
+		f, info, err = fsrv.open(name)
+		return err
+	})
+	switch {
+	case errors.Is(err, task.ErrCancelled):
+		return err
+	case errors.Is(err, fs.ErrPermission):
+		w.status(ctx, 403, "cannot read "+req.path, req.close)
+		return w.flushIfFull(ctx)
+	case err != nil: // not there, or outside the root: the same answer
+		w.status(ctx, 404, "no such file "+req.path, req.close)
+		return w.flushIfFull(ctx)
+	}
+	defer f.Close() // close(2) of a regular file does not wait for the disk
+	ctype := mime.TypeByExtension(path.Ext(info.Name()))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	w.header(ctx, 200, ctype, info.Size(), req.close, "")
+	if string(req.method) == "HEAD" {
+		return w.flushIfFull(ctx)
+	}
+	for left := info.Size(); left > 0; {
+		at := len(w.out)
+		w.out = append(w.out, make([]byte, min(left, chunkSize))...)
+		var n int
+		err := task.ToThread(ctx, func(context.Context) (err error) {
+			n, err = io.ReadFull(f, w.out[at:])
+			return err
+		})
+		if err != nil {
+			// The file shrank or failed under us: the promised length
+			// cannot be kept, so the connection must end.
+			return fmt.Errorf("http: reading %s: %w", req.path, err)
+		}
+		w.out = w.out[:at+n]
+		left -= int64(n)
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+// Package cores runs a demo server on one loop per core: n loops
+// (task.RunParallel), each with its own listener on the same address
+// (SO_REUSEPORT when n > 1), so the kernel spreads connections over them.
+package cores
+
+import (
+	"context"
+	"net"
+
+	"github.com/f04742a6/reactor/streams"
+	"github.com/f04742a6/reactor/task"
+)
+
+// Serve listens on addr on each of loops loops and runs serve(ctx, l, i)
+// on loop i until it returns, the run is interrupted (SIGINT, SIGTERM),
+// or stop is closed (nil: never). An address with port 0 gets a port on
+// loop 0, which the other loops then share. ready, if not nil, receives
+// the bound address once every loop listens.
+func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, serve func(ctx context.Context, l streams.Listener, i int) error) error {
+	var opts []streams.ListenOption
+	if loops > 1 {
+		opts = append(opts, streams.ReusePort())
+	}
+	// bound passes loop 0's address on, loop to loop: each receive is
+	// followed by one send, so no send ever blocks a loop.
+	bound := make(chan net.Addr, 1)
+	listening := make(chan struct{}, loops)
+	return task.RunParallel(loops, func(ctx context.Context, i int) error {
+		if i > 0 {
+			a, err := WaitFor(ctx, bound)
+			if err != nil {
+				return err
+			}
+			bound <- a
+			addr = a.String()
+		}
+		l, err := streams.ListenTCP(ctx, addr, opts...)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		if i == 0 {
+			bound <- l.Addr()
+		}
+		listening <- struct{}{}
+		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+			n.Go(func(ctx context.Context) error { return serve(ctx, l, i) })
+			if stop != nil {
+				n.Go(func(ctx context.Context) error {
+					if _, err := WaitFor(ctx, stop); err != nil {
+						return err
+					}
+					n.Cancel()
+					return nil
+				})
+			}
+			if i == 0 && ready != nil {
+				for range loops {
+					if _, err := WaitFor(ctx, listening); err != nil {
+						return err
+					}
+				}
+				ready <- l.Addr()
+			}
+			return nil
+		})
+	})
+}
+
+// WaitFor receives from a Go channel without blocking the loop: on a
+// worker thread (a task must never wait on a Go channel itself).
+func WaitFor[T any](ctx context.Context, ch <-chan T) (T, error) {
+	var v T
+	err := task.ToThread(ctx, func(wctx context.Context) error {
+		select {
+		case v = <-ch:
+			return nil
+		case <-wctx.Done():
+			return wctx.Err()
+		}
+	})
+	return v, err
+}
