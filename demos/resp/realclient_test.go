@@ -9,55 +9,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/f04742a6/reactor/demos/internal/demotest"
 )
 
-// startServer runs serveLoops on loopback with loops loops, for clients
-// outside the loop (redis-cli, redis-benchmark, package net), and stops
-// it when the test ends.
+// startServer runs the server on loopback with loops loops until the
+// test ends.
 func startServer(t *testing.T, loops int) string {
-	t.Helper()
-	ready := make(chan net.Addr, 1)
-	stop := make(chan struct{})
-	served := make(chan error, 1)
-	go func() { served <- serveLoops(config{addr: "127.0.0.1:0", loops: loops}, ready, stop) }()
-	select {
-	case a := <-ready:
-		t.Cleanup(func() {
-			close(stop)
-			if err := <-served; err != nil {
-				t.Errorf("server: %v", err)
-			}
-		})
-		return a.String()
-	case err := <-served:
-		t.Fatalf("server: %v", err)
-	}
-	return ""
-}
-
-// need skips the test if a program is missing (.ci/run installs them).
-func need(t *testing.T, prog string) string {
-	t.Helper()
-	p, err := exec.LookPath(prog)
-	if err != nil {
-		t.Skipf("%s is not installed (apt-get install redis-tools; .ci/run does): %v", prog, err)
-	}
-	return p
-}
-
-func hostPort(t *testing.T, addr string) (string, string) {
-	h, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h, p
+	return demotest.Start(t, func(ready chan<- net.Addr, stop <-chan struct{}) error {
+		return serveLoops(config{addr: "127.0.0.1:0", loops: loops}, ready, stop)
+	})
 }
 
 // redis-cli, the real client, one command a connection and a script on
 // one connection.
 func TestRedisCLI(t *testing.T) {
-	cli := need(t, "redis-cli")
-	h, p := hostPort(t, startServer(t, 1))
+	cli := demotest.Need(t, "redis-cli", "redis-tools")
+	h, p := demotest.HostPort(t, startServer(t, 1))
 	tests := []struct {
 		args []string
 		want string
@@ -96,9 +64,9 @@ func TestRedisCLI(t *testing.T) {
 // inline and multibulk PING, SET, GET, without and with pipelining, and
 // no error replies (-e prints them).
 func TestRedisBenchmark(t *testing.T) {
-	bench := need(t, "redis-benchmark")
+	bench := demotest.Need(t, "redis-benchmark", "redis-tools")
 	for _, loops := range []int{1, 2} {
-		h, p := hostPort(t, startServer(t, loops))
+		h, p := demotest.HostPort(t, startServer(t, loops))
 		for _, pipeline := range []string{"1", "16"} {
 			t.Run(fmt.Sprintf("loops %d pipeline %s", loops, pipeline), func(t *testing.T) {
 				out, err := exec.Command(bench, "-h", h, "-p", p, "-t", "ping,set,get", "-n", "20000", "-c", "20",
@@ -135,6 +103,7 @@ func finalLines(out string) string {
 // With two loops the keyspace is one: what a connection sets, every
 // other connection (on either loop) reads.
 func TestLoopsShareTheKeyspace(t *testing.T) {
+	demotest.NeedReusePort(t)
 	addr := startServer(t, 2)
 	var conns []net.Conn
 	for range 16 {
@@ -205,6 +174,7 @@ func TestClientLeavesMidReply(t *testing.T) {
 
 // The demo's own run: the server, its client, the report.
 func TestDemoReports(t *testing.T) {
+	demotest.NeedReusePort(t)
 	var out strings.Builder
 	if err := demo(config{addr: "127.0.0.1:0", loops: 2, conns: 8, total: 960, pipeline: 4, size: 8}, &out); err != nil {
 		t.Fatal(err)

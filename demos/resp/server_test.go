@@ -7,37 +7,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f04742a6/reactor/demos/internal/demotest"
 	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
 )
 
-// countingStream counts the Reads and Writes of the server's side, and
-// the bytes it read.
-type countingStream struct {
-	streams.Stream
-	reads, writes, readBytes int
-}
-
-func (c *countingStream) Read(ctx context.Context, p []byte) (int, error) {
-	n, err := c.Stream.Read(ctx, p)
-	c.reads++
-	c.readBytes += n
-	return n, err
-}
-
-func (c *countingStream) Write(ctx context.Context, p []byte) (int, error) {
-	c.writes++
-	return c.Stream.Write(ctx, p)
-}
-
 // rawSession runs serveConn on one end of a memory pair (wrapped to
 // count) and body on the other, and returns serveConn's error.
-func rawSession(t *testing.T, size int, body func(ctx context.Context, peer streams.Stream, srv *countingStream)) error {
+func rawSession(t *testing.T, size int, body func(ctx context.Context, peer streams.Stream, srv *demotest.CountingStream)) error {
 	t.Helper()
 	var served error
 	err := task.Run(func(ctx context.Context) error {
 		a, b := streams.MemoryPair(size)
-		srvSide := &countingStream{Stream: a}
+		srvSide := &demotest.CountingStream{Stream: a}
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			n.Go(func(ctx context.Context) error {
 				defer a.Close()
@@ -75,7 +57,7 @@ func readAll(ctx context.Context, s streams.Stream) (string, error) {
 // complete request in the buffer runs before the replies go out, as in
 // Redis.
 func TestPipelineIsOneReadOneWrite(t *testing.T) {
-	rawSession(t, 1<<20, func(ctx context.Context, peer streams.Stream, srv *countingStream) {
+	rawSession(t, 1<<20, func(ctx context.Context, peer streams.Stream, srv *demotest.CountingStream) {
 		var c client
 		for range 16 {
 			c.queue("SET", "k", "v")
@@ -97,8 +79,8 @@ func TestPipelineIsOneReadOneWrite(t *testing.T) {
 				t.Errorf("reply %d: %v", i, rep)
 			}
 		}
-		if srv.reads != 1 || srv.writes != 1 {
-			t.Errorf("33 pipelined requests took %d reads and %d writes; want 1 and 1", srv.reads, srv.writes)
+		if srv.Reads != 1 || srv.Writes != 1 {
+			t.Errorf("33 pipelined requests took %d reads and %d writes; want 1 and 1", srv.Reads, srv.Writes)
 		}
 	})
 }
@@ -106,7 +88,7 @@ func TestPipelineIsOneReadOneWrite(t *testing.T) {
 // A request that arrives a byte at a time is answered once it is whole,
 // and only then.
 func TestRequestInPieces(t *testing.T) {
-	rawSession(t, 1, func(ctx context.Context, peer streams.Stream, srv *countingStream) {
+	rawSession(t, 1, func(ctx context.Context, peer streams.Stream, srv *demotest.CountingStream) {
 		req := "*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\n"
 		for i := range len(req) {
 			if _, err := peer.Write(ctx, []byte{req[i]}); err != nil {
@@ -117,7 +99,7 @@ func TestRequestInPieces(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if i < len(req)-1 && srv.writes != 0 {
+			if i < len(req)-1 && srv.Writes != 0 {
 				t.Errorf("a reply after %d of %d bytes", i+1, len(req))
 				return
 			}
@@ -145,7 +127,7 @@ func TestBadInputClosesTheConnection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			served := rawSession(t, 64<<10, func(ctx context.Context, peer streams.Stream, srv *countingStream) {
+			served := rawSession(t, 64<<10, func(ctx context.Context, peer streams.Stream, srv *demotest.CountingStream) {
 				task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 					n.Go(func(ctx context.Context) error {
 						peer.Write(ctx, []byte(tt.send)) // fails once the server closes
@@ -157,8 +139,8 @@ func TestBadInputClosesTheConnection(t *testing.T) {
 					}
 					return nil
 				})
-				if srv.readBytes > maxInline+readSize {
-					t.Errorf("the server read %d bytes of a bad request; want at most %d", srv.readBytes, maxInline+readSize)
+				if srv.ReadBytes > maxInline+readSize {
+					t.Errorf("the server read %d bytes of a bad request; want at most %d", srv.ReadBytes, maxInline+readSize)
 				}
 			})
 			if !errors.Is(served, errProtocol) {
@@ -172,13 +154,13 @@ func TestBadInputClosesTheConnection(t *testing.T) {
 // waits (it does not spin: the session is blocked) and, when the client
 // leaves, the session ends with an error naming what happened.
 func TestHalfSentRequest(t *testing.T) {
-	served := rawSession(t, 64<<10, func(ctx context.Context, peer streams.Stream, srv *countingStream) {
+	served := rawSession(t, 64<<10, func(ctx context.Context, peer streams.Stream, srv *demotest.CountingStream) {
 		if _, err := peer.Write(ctx, []byte("*2\r\n$3\r\nGET\r\n$10\r\nabc")); err != nil {
 			t.Error(err)
 		}
 		task.WaitAllTasksBlocked(ctx)
-		if srv.reads != 1 || srv.writes != 0 {
-			t.Errorf("a half-sent request: %d reads, %d writes; want 1 and none", srv.reads, srv.writes)
+		if srv.Reads != 1 || srv.Writes != 0 {
+			t.Errorf("a half-sent request: %d reads, %d writes; want 1 and none", srv.Reads, srv.Writes)
 		}
 		peer.Close()
 	})
@@ -190,7 +172,7 @@ func TestHalfSentRequest(t *testing.T) {
 // A request too big for the buffer's limit, though every length in it is
 // allowed, is refused when the buffer is full.
 func TestRequestTooBig(t *testing.T) {
-	served := rawSession(t, 64<<10, func(ctx context.Context, peer streams.Stream, srv *countingStream) {
+	served := rawSession(t, 64<<10, func(ctx context.Context, peer streams.Stream, srv *demotest.CountingStream) {
 		task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			n.Go(func(ctx context.Context) error {
 				var c client
@@ -205,8 +187,8 @@ func TestRequestTooBig(t *testing.T) {
 			}
 			return nil
 		})
-		if srv.readBytes > maxRequest {
-			t.Errorf("the server read %d bytes; want at most %d", srv.readBytes, maxRequest)
+		if srv.ReadBytes > maxRequest {
+			t.Errorf("the server read %d bytes; want at most %d", srv.ReadBytes, maxRequest)
 		}
 	})
 	if !errors.Is(served, errProtocol) {

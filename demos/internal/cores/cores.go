@@ -16,6 +16,10 @@ import (
 // or stop is closed (nil: never). An address with port 0 gets a port on
 // loop 0, which the other loops then share. ready, if not nil, receives
 // the bound address once every loop listens.
+//
+// More than one loop needs SO_REUSEPORT: on Windows, which has none,
+// Serve fails for loops > 1; on macOS the option exists but the kernel
+// gives every connection to one listener, so the other loops idle.
 func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, serve func(ctx context.Context, l streams.Listener, i int) error) error {
 	var opts []streams.ListenOption
 	if loops > 1 {
@@ -26,6 +30,7 @@ func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, 
 	bound := make(chan net.Addr, 1)
 	listening := make(chan struct{}, loops)
 	return task.RunParallel(loops, func(ctx context.Context, i int) error {
+		addr := addr // this loop's: the others' may differ (port 0)
 		if i > 0 {
 			a, err := WaitFor(ctx, bound)
 			if err != nil {
