@@ -17,7 +17,7 @@ OLD        ?= HEAD~1
 NEW        ?= HEAD
 BENCH      ?= .
 
-.PHONY: help demo test ci vet cross lint fuzz test-windows bench bench-compare clean
+.PHONY: help demo test ci vet cross lint fuzz test-windows bench bench-compare bench-peers peers-vet clean
 
 ## help: list the targets
 help:
@@ -31,8 +31,8 @@ demo:
 test: vet
 	$(GO) test -race -count=1 -timeout 5m $(PKGS)
 
-## ci: what CI runs: test, lint, the cross-compile gate, the fuzz targets, the Windows suite under Wine
-ci: test lint cross fuzz test-windows
+## ci: what CI runs: test, lint, the cross-compile gate, the fuzz targets, the Windows suite under Wine, the peer harness's vet
+ci: test lint cross fuzz test-windows peers-vet
 
 ## vet: go vet for linux, darwin and windows
 vet:
@@ -71,6 +71,15 @@ test-windows:
 ## bench: every primitive side by side with its Go alternative, in one run
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./bench/
+
+## bench-peers: the demos against redis-server, net/http, nginx, Go net, gnet and netpoll; writes bench/RESULTS.md and bench/results.svg (about 8 minutes; installs redis, wrk, nginx as root)
+bench-peers:
+	scripts/install-tools.sh redis-server:redis-server redis-benchmark:redis-tools wrk:wrk nginx:nginx-light taskset:util-linux
+	cd bench/peers && $(GO) build -o $(TOOLS)/peers . && taskset -c 1 $(TOOLS)/peers -runs 3
+
+## peers-vet: go vet of the peer harness (its own module: gnet and netpoll stay out of the library's go.mod)
+peers-vet:
+	cd bench/peers && $(GO) vet ./...
 
 ## bench-compare: benchstat of OLD against NEW (git revisions; default HEAD~1, HEAD), -count 10, BENCH=regexp
 bench-compare: $(TOOLS)/benchstat
