@@ -57,6 +57,7 @@ $(TOOLS)/benchstat:
 ## lint: staticcheck (pinned) for linux, darwin and windows
 lint: $(TOOLS)/staticcheck
 	@for os in $(VET_OSES); do echo "staticcheck GOOS=$$os"; GOOS=$$os $(TOOLS)/staticcheck $(PKGS) || exit 1; done
+	@echo "staticcheck bench/peers"; cd bench/peers && $(TOOLS)/staticcheck ./...
 
 ## fuzz: each fuzz target for about a minute (FUZZ_CHANNEL, FUZZ_TIMER, FUZZ_BUFFERED executions)
 fuzz:

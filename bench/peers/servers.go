@@ -66,7 +66,7 @@ func serveGnetEcho(addr string) error {
 // serveNetpollEcho is netpoll's echo (cloudwego's server example), one
 // poller.
 func serveNetpollEcho(addr string) error {
-	if err := netpoll.SetNumLoops(1); err != nil {
+	if err := netpoll.Configure(netpoll.Config{PollerNum: 1}); err != nil {
 		return err
 	}
 	l, err := netpoll.CreateListener("tcp", addr)
