@@ -23,6 +23,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -49,17 +50,38 @@ func main() {
 	flag.IntVar(&cfg.total, "n", 100000, "requests in all (a third each PING, SET, GET)")
 	flag.IntVar(&cfg.pipeline, "pipeline", 1, "requests each connection sends before reading the replies")
 	flag.IntVar(&cfg.size, "size", 3, "SET value size in bytes")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		stop, err := profile(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer stop()
+	}
 	if cfg.serve {
 		err := serveLoops(cfg, nil, nil)
 		if err != nil && !errors.Is(err, task.ErrInterrupted) {
-			log.Fatal(err)
+			log.Print(err)
 		}
 		return
 	}
 	if err := demo(cfg, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// profile starts a CPU profile; stop ends and writes it.
+func profile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // serveLoops serves cfg.addr on cfg.loops loops sharing one store until
