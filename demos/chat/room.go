@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
@@ -32,6 +33,27 @@ type member struct {
 }
 
 func newRoom(queueLen int) *room { return &room{queueLen: queueLen, members: map[*member]bool{}} }
+
+// maxLine is the longest line a member may send, newline included; a
+// longer one gets tooLong and the member is disconnected (the room never
+// buffers more than this per reader).
+const maxLine = 1024
+
+var tooLong = fmt.Sprintf("line longer than %d bytes: disconnected\n", maxLine)
+
+// tellAndClose writes a last message to a member that is being
+// disconnected, shielded from the cancellation and bounded to a second,
+// and closes its stream.
+func tellAndClose(ctx context.Context, s streams.Stream, msg string) {
+	task.Shield(ctx, func(ctx context.Context) error {
+		_, err := task.MoveOnAfter(ctx, time.Second, func(ctx context.Context) error {
+			_, err := s.Write(ctx, []byte(msg))
+			return err
+		})
+		return err
+	})
+	s.Close()
+}
 
 // errTooSlow is why a member that does not read was disconnected.
 var errTooSlow = errors.New("disconnected: not reading (queue full)")
@@ -83,13 +105,16 @@ func (r *room) serve(ctx context.Context, s streams.Stream) error {
 			}
 			return nil
 		})
-		lines := streams.NewBufferedReader(s, 1024)
+		lines := streams.NewBufferedReader(s, maxLine)
 		for {
 			line, err := lines.ReadLine(ctx)
 			if err != nil {
 				n.Cancel() // the writer stops with the reader
-				if err == io.EOF || errors.Is(err, task.ErrClosedResource) {
-					return nil
+				switch {
+				case err == io.EOF, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, task.ErrClosedResource):
+					return nil // gone (a last line without its newline is not said)
+				case errors.Is(err, streams.ErrTooLong):
+					tellAndClose(ctx, s, tooLong)
 				}
 				return err
 			}
