@@ -45,6 +45,9 @@ type Loop struct {
 	holds     int       // HoldAutojump count
 	idle      []func()  // CallWhenIdle waiters
 	sched     Scheduler // SetScheduler: runs its items in the batch phase
+	// ranCallbacks: callbacks ran since the last blocking poll (they may
+	// have made goroutines runnable: see poll's yield).
+	ranCallbacks bool
 
 	slow        time.Duration
 	slowReport  func(cb Callback, d time.Duration)

@@ -24,6 +24,13 @@ type Scheduler interface {
 	// Hold outstanding) and about to block or autojump. If it makes
 	// nothing ready, the loop goes on to block.
 	Idle()
+	// WokeGoroutines reports, and forgets, whether the items run since
+	// the last call made goroutines runnable (started one, or sent it
+	// work). The loop then yields its P before it blocks in the poller,
+	// so that they run now rather than when the runtime retakes the P;
+	// a yield it skips otherwise, since on a thread locked with
+	// runtime.LockOSThread a yield costs two thread hand-offs.
+	WokeGoroutines() bool
 }
 
 // SetScheduler installs s (nil removes it). Call it before Run.

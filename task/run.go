@@ -61,31 +61,34 @@ func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger =
 
 // runner is the state of one Run.
 type runner struct {
-	loop        *loop.Loop
-	epoch       time.Time // the loop's clock at the start: deadlines are published as ns since it
-	cfg         config
-	current     *Task
-	coros       freeList[*coro] // idle pooled coroutines
-	live        int
-	all         taskList // Invariant: every task not yet finished (spawned, not passed through finish)
-	top         *Scope   // above main: cancelled by SIGINT and deadlock
-	main        *Task
-	stats       Stats
-	idleWait    waitQueue         // WaitAllTasksBlocked
-	waiters     freeList[*waiter] // free wait records (see newWait)
-	failure     error             // ErrDeadlock or ErrInterrupted, set by the runner
-	torn        bool
-	ended       atomic.Bool // Run is over: objects still bound to it are idle (see binding)
-	fdWait      map[fdKey]*waiter
-	ioWaits     int              // tasks parked on a PollFD: I/O can still wake them
-	lastStepped *Task            // the task whose step ran last: the watchdog names it
-	runq        runQueue         // Invariant: exactly the tasks in StateRunnable, in the order they became so
-	rng         *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
-	receivers   receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
-	interrupted bool             // a caught signal cancelled the run; a second one ends the process
-	sources     int              // open Tokens, signal receivers, foreign contexts
-	threads     *CapacityLimiter // DefaultThreadLimiter
-	workers     workerPool       // ToThread goroutines
+	loop    *loop.Loop
+	epoch   time.Time // the loop's clock at the start: deadlines are published as ns since it
+	cfg     config
+	current *Task
+	coros   freeList[*coro] // idle pooled coroutines
+	// wokeGoroutines: a task handed a worker goroutine its job since the
+	// loop last asked (loop.Scheduler.WokeGoroutines).
+	wokeGoroutines bool
+	live           int
+	all            taskList // Invariant: every task not yet finished (spawned, not passed through finish)
+	top            *Scope   // above main: cancelled by SIGINT and deadlock
+	main           *Task
+	stats          Stats
+	idleWait       waitQueue         // WaitAllTasksBlocked
+	waiters        freeList[*waiter] // free wait records (see newWait)
+	failure        error             // ErrDeadlock or ErrInterrupted, set by the runner
+	torn           bool
+	ended          atomic.Bool // Run is over: objects still bound to it are idle (see binding)
+	fdWait         map[fdKey]*waiter
+	ioWaits        int              // tasks parked on a PollFD: I/O can still wake them
+	lastStepped    *Task            // the task whose step ran last: the watchdog names it
+	runq           runQueue         // Invariant: exactly the tasks in StateRunnable, in the order they became so
+	rng            *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
+	receivers      receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
+	interrupted    bool             // a caught signal cancelled the run; a second one ends the process
+	sources        int              // open Tokens, signal receivers, foreign contexts
+	threads        *CapacityLimiter // DefaultThreadLimiter
+	workers        workerPool       // ToThread goroutines
 }
 
 // Stats are the runner's counters.

@@ -32,6 +32,15 @@ func (r *runner) RunNext() { r.runq.pop().step() }
 // Idle is the loop's idle notice: see runner.idle.
 func (r *runner) Idle() { r.idle() }
 
+// WokeGoroutines reports whether tasks handed work to a goroutine (a
+// ToThread call started a worker or sent one its job) since the loop last
+// asked.
+func (r *runner) WokeGoroutines() bool {
+	woke := r.wokeGoroutines
+	r.wokeGoroutines = false
+	return woke
+}
+
 // newShuffler returns WithSeed's generator, or nil for FIFO batches.
 func newShuffler(seed *int64) *rand.Rand {
 	if seed == nil {

@@ -114,6 +114,7 @@ func ToThread(ctx context.Context, fn func(ctx context.Context) error, opts ...T
 		return cfg.abandon
 	}
 	wctx := &workerCtx{Context: ctx, call: call}
+	r.wokeGoroutines = true
 	r.workers.start(func() func() {
 		var p *PanicError
 		err := func() (err error) {
