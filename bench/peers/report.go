@@ -103,9 +103,11 @@ func (r *report) targets() []target {
 		target{"echo C=50 CPU/round trip vs gnet", "echo 64 B", "C=50", ours, "gnet", cpu, "CPU µs/req", false, 1.1},
 		target{"echo C=500 p99 vs Go net", "echo 64 B", "C=500", ours, "Go net", p99, "p99 µs", false, 1.0},
 	)
-	for _, test := range []string{"SET", "GET"} {
-		ts = append(ts, target{"RESP " + test + " 2 loops vs 1", "RESP loops, -c 50 -P 16 --threads 2", test,
-			ours + ", 2 loop(s)", ours + ", 1 loop(s)", rps, "req/s", true, 1.6})
+	for _, pipeline := range []int{1, 16} {
+		for _, test := range []string{"SET", "GET"} {
+			ts = append(ts, target{fmt.Sprintf("RESP %s -P %d: 2 loops vs 1", test, pipeline), loopsGroup(pipeline), test,
+				ours + ", 2 loop(s)", ours + ", 1 loop(s)", rps, "req/s", true, 1.6})
+		}
 	}
 	return ts
 }
