@@ -115,6 +115,6 @@ func versions() map[string]string {
 		"gnet":            "github.com/panjf2000/gnet/v2 v2.9.7",
 		"netpoll":         "github.com/cloudwego/netpoll v0.7.2",
 		"kernel":          version("uname", "-sr"),
-		"cpu":             version("sh", "-c", "echo $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"),
+		"cpu":             version("sh", "-c", "echo CPUs $(cat /sys/devices/system/cpu/online): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"),
 	}
 }

@@ -85,25 +85,13 @@ func serveLoops(cfg config, ready chan<- net.Addr, stop <-chan struct{}) error {
 // demo runs the server on its loops and the demo's own client on another
 // loop, and reports.
 func demo(cfg config, out io.Writer) error {
-	ready := make(chan net.Addr, 1)
-	stop := make(chan struct{})
-	served := make(chan error, 1)
-	go func() { served <- serveLoops(cfg, ready, stop) }()
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-served:
-		return err
-	}
-	err := task.Run(func(ctx context.Context) error {
-		dial := func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, addr.String()) }
+	serve := func(ready chan<- net.Addr, stop <-chan struct{}) error { return serveLoops(cfg, ready, stop) }
+	return cores.WithClient(serve, func(ctx context.Context, dial func(ctx context.Context) (streams.Stream, error)) error {
 		res, err := load(ctx, dial, cfg.conns, cfg.total)
 		if err == nil {
 			fmt.Fprintf(out, "%d keep-alive GETs over %d connections in %v\n", res.Trips, cfg.conns, res.Wall.Round(time.Millisecond))
 			res.Report(out, "requests", res.Trips)
 		}
 		return err
-	}, task.WithSignals())
-	close(stop)
-	return errors.Join(err, <-served)
+	})
 }

@@ -102,6 +102,9 @@ func cleanPath(target []byte) (string, *statusError) {
 	if len(raw) == 0 || raw[0] != '/' {
 		return "", refuse(400, "the target must be a path starting with /")
 	}
+	if len(raw) == 1 {
+		return "/", nil // the hello page, without a string to allocate
+	}
 	p, err := url.PathUnescape(string(raw))
 	if err != nil {
 		return "", refuse(400, "bad escape in the path")

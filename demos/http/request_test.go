@@ -69,3 +69,12 @@ func TestParseRequest(t *testing.T) {
 		})
 	}
 }
+
+// The hello page's request parses without allocating (the server parses
+// every request; files may allocate their path).
+func TestParseHelloAllocatesNothing(t *testing.T) {
+	b := []byte("GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: wrk\r\n\r\n")
+	if allocs := testing.AllocsPerRun(100, func() { parseRequest(b) }); allocs != 0 {
+		t.Errorf("%v allocations a parse; want 0", allocs)
+	}
+}

@@ -34,21 +34,28 @@ func counter(ctx context.Context, s streams.Stream) error {
 	return err
 }
 
+// startProxy serves upstream and, in front of it, the proxy (idle
+// timeout a minute), both over loopback TCP in n, and returns the
+// proxy's address.
+func startProxy(ctx context.Context, n *task.Nursery, upstream streams.Handler) (net.Addr, error) {
+	up, err := task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
+		return streams.ServeTCP(ctx, "127.0.0.1:0", upstream, started)
+	})
+	if err != nil {
+		return nil, err
+	}
+	dial := func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, up.String()) }
+	return task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
+		return streams.ServeTCP(ctx, "127.0.0.1:0", handler(dial, time.Minute), started)
+	})
+}
+
 // Over real TCP: the client's CloseWrite reaches the upstream through the
 // proxy, and the upstream's answer and EOF come back.
 func TestProxyPassesHalfCloseBothWays(t *testing.T) {
 	err := task.Run(func(ctx context.Context) error {
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			up, err := task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
-				return streams.ServeTCP(ctx, "127.0.0.1:0", counter, started)
-			})
-			if err != nil {
-				return err
-			}
-			dial := func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, up.String()) }
-			px, err := task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
-				return streams.ServeTCP(ctx, "127.0.0.1:0", handler(dial, time.Minute), started)
-			})
+			px, err := startProxy(ctx, n, counter)
 			if err != nil {
 				return err
 			}

@@ -27,16 +27,7 @@ func TestClientResetEndsTheUpstreamToo(t *testing.T) {
 	}
 	err := task.Run(func(ctx context.Context) error {
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			up, err := task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
-				return streams.ServeTCP(ctx, "127.0.0.1:0", flood, started)
-			})
-			if err != nil {
-				return err
-			}
-			dial := func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, up.String()) }
-			px, err := task.Start(ctx, n, func(ctx context.Context, started func(net.Addr)) error {
-				return streams.ServeTCP(ctx, "127.0.0.1:0", handler(dial, time.Minute), started)
-			})
+			px, err := startProxy(ctx, n, flood)
 			if err != nil {
 				return err
 			}

@@ -110,7 +110,19 @@ func parseInline(buf []byte, args [][]byte) ([][]byte, int, error) {
 		return args, 0, protocolError("too big inline request")
 	}
 	line := bytes.TrimSuffix(buf[:eol], []byte("\r"))
-	return append(args, bytes.Fields(line)...), eol + 1, nil
+	for len(line) > 0 { // the words, split in place (bytes.Fields would allocate)
+		if line[0] == ' ' || line[0] == '\t' {
+			line = line[1:]
+			continue
+		}
+		end := bytes.IndexAny(line, " \t")
+		if end < 0 {
+			end = len(line)
+		}
+		args = append(args, line[:end])
+		line = line[end:]
+	}
+	return args, eol + 1, nil
 }
 
 // The reply encoders append one RESP2 value to b.

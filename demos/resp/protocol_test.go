@@ -66,3 +66,15 @@ func TestParseRequest(t *testing.T) {
 		})
 	}
 }
+
+// Parsing a pipeline allocates nothing once args has grown: the server
+// runs it for every request.
+func TestParseRequestAllocatesNothing(t *testing.T) {
+	for _, in := range []string{"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "PING\r\n", "SET a  b\tc\r\n"} {
+		args, buf := make([][]byte, 0, 8), []byte(in)
+		allocs := testing.AllocsPerRun(100, func() { args, _, _ = parseRequest(buf, args) })
+		if allocs != 0 {
+			t.Errorf("%q: %v allocations a parse; want 0", in, allocs)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package cores
 
 import (
 	"context"
+	"errors"
 	"net"
 
 	"github.com/f04742a6/reactor/streams"
@@ -85,4 +86,28 @@ func WaitFor[T any](ctx context.Context, ch <-chan T) (T, error) {
 		}
 	})
 	return v, err
+}
+
+// WithClient runs a demo's server (serve, such as Serve with its
+// arguments bound: it serves until stop is closed and sends its address
+// on ready) on its own loops and, once it listens, client on a loop of
+// its own with a dial function for the server's address; then it stops
+// the server and returns both errors. The client's loop does not catch
+// signals: the server's loops do, and an interrupt ends both.
+func WithClient(serve func(ready chan<- net.Addr, stop <-chan struct{}) error, client func(ctx context.Context, dial func(ctx context.Context) (streams.Stream, error)) error) error {
+	ready := make(chan net.Addr, 1)
+	stop := make(chan struct{})
+	served := make(chan error, 1)
+	go func() { served <- serve(ready, stop) }()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-served:
+		return err
+	}
+	err := task.Run(func(ctx context.Context) error {
+		return client(ctx, func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, addr.String()) })
+	}, task.WithSignals())
+	close(stop)
+	return errors.Join(err, <-served)
 }
