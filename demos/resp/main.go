@@ -59,15 +59,15 @@ func main() {
 		}
 		defer stop()
 	}
+	var err error
 	if cfg.serve {
-		err := serveLoops(cfg, nil, nil)
-		if err != nil && !errors.Is(err, task.ErrInterrupted) {
-			log.Print(err)
-		}
-		return
+		err = serveLoops(cfg, nil, nil) // until Ctrl-C
+	} else {
+		err = demo(cfg, os.Stdout)
 	}
-	if err := demo(cfg, os.Stdout); err != nil {
-		log.Fatal(err)
+	if err != nil && !errors.Is(err, task.ErrInterrupted) {
+		log.Print(err)
+		defer os.Exit(1) // after the profile is written
 	}
 }
 
