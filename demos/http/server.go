@@ -50,7 +50,13 @@ func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stre
 	start, end := 0, 0 // buf[start:end] is read and not yet parsed
 	var skip int64     // body bytes still to drop before the next request
 	for {
-		idle.SetDeadline(task.Now(ctx).Add(srv.idle))
+		if start == end && skip == 0 {
+			// Between requests: the next one, head and body, must arrive
+			// within the idle time. The deadline does not move while a
+			// request trickles in, so a client that sends a byte a
+			// minute cannot hold the connection.
+			idle.SetDeadline(task.Now(ctx).Add(srv.idle))
+		}
 		if start == end {
 			start, end = 0, 0
 		} else if start > 0 && len(buf)-end < maxHead {

@@ -250,28 +250,49 @@ func TestPipelineIsOneWrite(t *testing.T) {
 // the idle timeout passes, exactly then, having cost one read and one
 // wait; an idle kept-alive connection too.
 func TestIdleTimeoutCloses(t *testing.T) {
-	for _, tt := range []struct{ name, send string }{
-		{"half-sent head", "GET / HTTP/1.1\r\nHost: "},
-		{"idle after a request", "GET / HTTP/1.1\r\nHost: h\r\n\r\n"},
+	for _, tt := range []struct {
+		name, send string
+		trickle    bool // a byte every 10 s
+		reads      int
+	}{
+		{"half-sent head", "GET / HTTP/1.1\r\nHost: ", false, 2},
+		{"idle after a request", "GET / HTTP/1.1\r\nHost: h\r\n\r\n", false, 2},
+		// Bytes at 0, 10 and 20 s, each a read; the deadline set before
+		// the first does not move, and the fourth byte never goes out.
+		{"head trickled in", "GET / HTTP/1.1\r\nHost: h\r\n\r\n", true, 4},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const idle = 30 * time.Second
 			var closedAfter time.Duration
 			served := memSession(t, &server{idle: idle}, func(ctx context.Context, peer streams.Stream, count *demotest.CountingStream) {
 				start := task.Now(ctx)
-				if _, err := peer.Write(ctx, []byte(tt.send)); err != nil {
-					t.Error(err)
-					return
-				}
-				buf := make([]byte, 4096)
-				for {
-					if _, err := peer.Read(ctx, buf); err != nil {
-						break
+				task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+					n.Go(func(ctx context.Context) error {
+						if !tt.trickle {
+							peer.Write(ctx, []byte(tt.send))
+							return nil
+						}
+						for i := range len(tt.send) {
+							if err := task.Sleep(ctx, time.Duration(min(i, 1))*10*time.Second); err != nil {
+								return err
+							}
+							if _, err := peer.Write(ctx, []byte{tt.send[i]}); err != nil {
+								return nil // the server closed the connection
+							}
+						}
+						return nil
+					})
+					buf := make([]byte, 4096)
+					for {
+						if _, err := peer.Read(ctx, buf); err != nil {
+							break
+						}
 					}
-				}
-				closedAfter = task.Now(ctx).Sub(start)
-				if count.Reads != 2 {
-					t.Errorf("%d reads; want 2: the bytes, then one wait the deadline ends (no spinning)", count.Reads)
+					closedAfter = task.Now(ctx).Sub(start)
+					return nil
+				})
+				if count.Reads != tt.reads {
+					t.Errorf("%d reads; want %d: the bytes, then one wait the deadline ends (no spinning)", count.Reads, tt.reads)
 				}
 			})
 			if closedAfter != idle || !errors.Is(served, errIdle) {

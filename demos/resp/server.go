@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
@@ -70,7 +71,7 @@ func (srv *server) serveConn(ctx context.Context, s streams.Stream) error {
 				end = copy(buf, buf[start:end])
 				start = 0
 			} else {
-				buf = append(buf, make([]byte, len(buf))...) // bounded: see parseRequest's limits
+				buf = slices.Grow(buf, len(buf))[:2*len(buf)] // bounded: maxRequest ends it
 			}
 		}
 		n, err := s.Read(ctx, buf[end:])
