@@ -16,6 +16,10 @@
 //     cross-thread callbacks, it spins for a few microseconds on its inbox
 //     (see spinForInbox), and then blocks until I/O, a wake-up, or the next
 //     timer's deadline (rounded up by the poller, so it never wakes early).
+//     Before blocking it yields its P (runtime.Gosched) if callbacks ran
+//     or the Scheduler woke goroutines since it last blocked, so that
+//     goroutines they made runnable do not wait for the runtime to retake
+//     the P.
 //     Each fd callback whose fd became ready is appended to the ready
 //     queue.
 //  2. Timers. Every timer whose deadline has passed is appended, in
@@ -55,8 +59,10 @@
 // with SetScheduler: the loop asks it how many items are ready, runs them
 // one by one with RunNext in its batch phase (after the callbacks, with
 // the same fairness: items made ready meanwhile wait for the next
-// iteration, and I/O is still polled every 256), and tells it with Idle
-// when the loop is idle. Waking an item is then the scheduler's own queue
+// iteration, and I/O is still polled every 256), tells it with Idle
+// when the loop is idle, and asks WokeGoroutines before it blocks (a
+// scheduler that hands work to goroutines, as task's thread workers, says
+// so, and the loop yields its P first). Waking an item is then the scheduler's own queue
 // push, with no callback record. Besides it, such a layer uses only the
 // loop's public surface: Hold, to keep the loop from counting as idle
 // while work runs elsewhere (thread workers); Pending, to tell whether
