@@ -13,8 +13,8 @@ import (
 )
 
 // withServer serves echo on loopback and runs client (package net, on a
-// worker thread) against it.
-func withServer(t *testing.T, client func(addr string)) {
+// worker thread) against it; stop stops the server (as Ctrl-C would).
+func withServer(t *testing.T, client func(addr string, stop func() error)) {
 	t.Helper()
 	err := task.Run(func(ctx context.Context) error {
 		l, err := streams.ListenTCP(ctx, "127.0.0.1:0")
@@ -24,7 +24,12 @@ func withServer(t *testing.T, client func(addr string)) {
 		defer l.Close()
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 			n.Go(func(ctx context.Context) error { return serve(ctx, l) })
-			err := task.ToThread(ctx, func(context.Context) error { client(l.Addr().String()); return nil })
+			err := task.ToThread(ctx, func(wctx context.Context) error {
+				client(l.Addr().String(), func() error {
+					return task.FromThread(wctx, func(context.Context) error { n.Cancel(); return nil })
+				})
+				return nil
+			})
 			n.Cancel()
 			return err
 		})
@@ -50,7 +55,7 @@ func dial(t *testing.T, addr string) net.Conn {
 // memory), and a client that resets in the middle of its echo ends only
 // its own connection.
 func TestEchoTakesAnyBytes(t *testing.T) {
-	withServer(t, func(addr string) {
+	withServer(t, func(addr string, _ func() error) {
 		big := bytes.Repeat([]byte("0123456789\x00\xff"), 10<<20/12)
 		c := dial(t, addr)
 		if c == nil {

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"io"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/f04742a6/reactor/streams"
 	"github.com/f04742a6/reactor/task"
 	"go.uber.org/goleak"
 )
@@ -33,38 +30,24 @@ func TestDemoReportsRoundTrips(t *testing.T) {
 // A real client (package net, on its own goroutine) gets its bytes back,
 // and when the server stops, the goodbye and then EOF.
 func TestServerEchoesAndSaysGoodbye(t *testing.T) {
-	err := task.Run(func(ctx context.Context) error {
-		l, err := streams.ListenTCP(ctx, "127.0.0.1:0")
-		if err != nil {
-			return err
+	withServer(t, func(addr string, stop func() error) {
+		c := dial(t, addr)
+		if c == nil {
+			return
 		}
-		defer l.Close()
-		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			n.Go(func(ctx context.Context) error { return serve(ctx, l) })
-			return task.ToThread(ctx, func(wctx context.Context) error {
-				c, err := net.Dial("tcp", l.Addr().String())
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				c.Write([]byte("hello"))
-				buf := make([]byte, 5)
-				if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "hello" {
-					t.Errorf("echo: %q, %v", buf, err)
-				}
-				if err := task.FromThread(wctx, func(context.Context) error { n.Cancel(); return nil }); err != nil {
-					return err
-				}
-				rest, err := io.ReadAll(c)
-				if string(rest) != goodbye || err != nil {
-					t.Errorf("after the server stopped: %q, %v; want %q, then EOF", rest, err, goodbye)
-				}
-				return nil
-			})
-		})
+		defer c.Close()
+		c.Write([]byte("hello"))
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "hello" {
+			t.Errorf("echo: %q, %v", buf, err)
+		}
+		if err := stop(); err != nil {
+			t.Error(err)
+			return
+		}
+		rest, err := io.ReadAll(c)
+		if string(rest) != goodbye || err != nil {
+			t.Errorf("after the server stopped: %q, %v; want %q, then EOF", rest, err, goodbye)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
