@@ -11,6 +11,7 @@ import (
 // runOnce is one iteration of the loop; the package documentation lists
 // its phases.
 func (l *Loop) runOnce() error {
+	l.stats.flushElided()
 	if err := l.pollPhase(); err != nil {
 		return err
 	}
@@ -223,7 +224,8 @@ func (l *Loop) runBatch() {
 			*a, *b = *b, *a
 		})
 	}
-	w := l.startBatchTimer()
+	l.batch = l.startBatchTimer()
+	w := &l.batch
 	if n > 0 {
 		l.ranCallbacks = true
 	}
@@ -245,23 +247,23 @@ func (l *Loop) runBatch() {
 		}
 		w.ended(l, cb)
 	}
-	scheduled := Callback{Kind: KindScheduled}
-	for range m {
+	ran := 0
+	for left := m; left > 0; ran++ {
 		w.starting(l)
 		if len(l.instruments) > 0 {
-			l.instrumentStart(scheduled)
+			l.instrumentStart(scheduledItem)
 		}
-		l.sched.RunNext()
+		left = l.sched.RunNext()
 		if len(l.instruments) > 0 {
-			l.instrumentEnd(scheduled)
+			l.instrumentEnd(scheduledItem)
 		}
-		w.ended(l, scheduled)
+		w.ended(l, scheduledItem)
 	}
 	if w.smp != nil {
 		w.smp.callbackStarting(0) // between batches: nothing to watch
 	}
-	l.sincePoll += n + m
-	l.stats.callbacks.Add(uint64(n + m))
+	l.sincePoll += n + ran
+	l.stats.callbacks.Add(uint64(n + ran))
 }
 
 // invoke runs one callback. A one-shot record is recycled before its

@@ -52,8 +52,9 @@ type Loop struct {
 	slow        time.Duration
 	slowReport  func(cb Callback, d time.Duration)
 	stallReport func(Stall)
-	sampler     *sampler // the real-clock watchdog, while Run runs
-	seq         uint64   // callbacks started, for the sampler
+	sampler     *sampler   // the real-clock watchdog, while Run runs
+	seq         uint64     // callbacks started, for the sampler
+	batch       batchTimer // times the running batch's items (ElideTurn's too)
 	logger      *slog.Logger
 	instruments []*Instruments
 	stats       counters
@@ -169,6 +170,7 @@ func (l *Loop) Run() error {
 	}
 	defer func() {
 		l.stopSampler()
+		l.stats.flushElided()
 		l.polling.Store(false)
 		l.stopping = false
 		l.running.Store(false)

@@ -83,8 +83,12 @@ func (l *Loop) reportSlow(cb Callback, d time.Duration) {
 
 // Stats are the loop's counters since New.
 type Stats struct {
-	Iterations    uint64 // loop turns
-	Callbacks     uint64 // callbacks run
+	// Iterations counts loop turns and Callbacks the callbacks and
+	// scheduler items run. Turns a scheduler ran in place (ElideTurn) are
+	// added at the loop's next turn of its own, at most pollEvery items
+	// later, which keeps that path free of atomic writes.
+	Iterations uint64
+	Callbacks  uint64
 	Polls         uint64 // poller waits, blocking or not
 	Timers        uint64 // timers fired
 	SlowCallbacks uint64 // watchdog reports of slow callbacks, made when they returned
@@ -93,6 +97,18 @@ type Stats struct {
 
 type counters struct {
 	iterations, callbacks, polls, timers, slow, stalls atomic.Uint64
+	// elidedTurns and elidedItems are ElideTurn's counts not yet added to
+	// iterations and callbacks; only the loop's goroutine touches them.
+	elidedTurns, elidedItems uint64
+}
+
+// flushElided adds the turns run in place to the shared counters.
+func (c *counters) flushElided() {
+	if c.elidedTurns > 0 {
+		c.iterations.Add(c.elidedTurns)
+		c.callbacks.Add(c.elidedItems)
+		c.elidedTurns, c.elidedItems = 0, 0
+	}
 }
 
 // Stats returns the counters. It is safe to call from any goroutine.

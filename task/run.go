@@ -80,15 +80,24 @@ type runner struct {
 	torn           bool
 	ended          atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	fdWait         map[fdKey]*waiter
-	ioWaits        int              // tasks parked on a PollFD: I/O can still wake them
-	lastStepped    *Task            // the task whose step ran last: the watchdog names it
-	runq           runQueue         // Invariant: exactly the tasks in StateRunnable, in the order they became so
-	rng            *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
-	receivers      receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
-	interrupted    bool             // a caught signal cancelled the run; a second one ends the process
-	sources        int              // open Tokens, signal receivers, foreign contexts
-	threads        *CapacityLimiter // DefaultThreadLimiter
-	workers        workerPool       // ToThread goroutines
+	ioWaits        int      // tasks parked on a PollFD: I/O can still wake them
+	lastStepped    *Task    // the task whose step ran last: the watchdog names it
+	runq           runQueue // Invariant: exactly the tasks in StateRunnable, in the order they became so
+	// Invariant: how many tasks at the front of runq are the current
+	// batch's (set by Runnable, counted down as each is resumed).
+	batchLeft int
+	// inPlace: the current batch is one a yielding task started in place
+	// (runInPlace), not the loop; false whenever the loop's goroutine runs.
+	inPlace bool
+	// nested: a task resumed in place is running; it yields plainly, back
+	// to the task that resumed it, so coroutines nest one deep at most.
+	nested      bool
+	rng         *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
+	receivers   receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
+	interrupted bool             // a caught signal cancelled the run; a second one ends the process
+	sources     int              // open Tokens, signal receivers, foreign contexts
+	threads     *CapacityLimiter // DefaultThreadLimiter
+	workers     workerPool       // ToThread goroutines
 }
 
 // Stats are the runner's counters.

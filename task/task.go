@@ -171,13 +171,10 @@ func (r *runner) runBody(t *Task) {
 }
 
 // step resumes t until it parks, yields or finishes (the loop's
-// Scheduler.RunNext).
+// Scheduler.RunNext, or a batch run in place).
 func (t *Task) step() {
 	r := t.r
-	t.transition(StateRunning)
-	r.current = t
-	r.stats.Switches++
-	r.lastStepped = t
+	t.resume()
 	t.coro.next()
 	r.current = nil
 	if t.state == StateDone {
@@ -185,18 +182,19 @@ func (t *Task) step() {
 	}
 }
 
+// resume makes t the running task.
+func (t *Task) resume() {
+	r := t.r
+	t.transition(StateRunning)
+	r.current = t
+	r.stats.Switches++
+	r.lastStepped = t
+}
+
 // schedule makes a new or woken task runnable.
 func (r *runner) schedule(t *Task) {
 	t.transition(StateRunnable)
 	r.runq.push(t)
-}
-
-// yield switches from the running task back to the loop, which resumes
-// it when its wait completes or its next batch comes.
-func (t *Task) yield() {
-	if !t.coro.yield(struct{}{}) {
-		panic(teardown{})
-	}
 }
 
 // funcPC returns the entry address of a function value.
