@@ -87,8 +87,8 @@ type Stats struct {
 	// scheduler items run. Turns a scheduler ran in place (ElideTurn) are
 	// added at the loop's next turn of its own, at most pollEvery items
 	// later, which keeps that path free of atomic writes.
-	Iterations uint64
-	Callbacks  uint64
+	Iterations    uint64
+	Callbacks     uint64
 	Polls         uint64 // poller waits, blocking or not
 	Timers        uint64 // timers fired
 	SlowCallbacks uint64 // watchdog reports of slow callbacks, made when they returned
