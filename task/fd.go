@@ -43,13 +43,13 @@ func waitFD(ctx context.Context, fd uintptr, write bool) error {
 	if write {
 		add = r.loop.AddWriter
 	}
-	if t.fdFn == nil {
-		t.fdFn = t.fdReady // made once per task that waits on fds
+	w := t.newWait(op)
+	if w.fdFn == nil {
+		w.fdFn = w.fdReady // made once per record, which tasks reuse
 	}
-	if err := add(fd, t.fdFn); err != nil {
+	if err := add(fd, w.fdFn); err != nil {
 		return fmt.Errorf("task: %s: %w", op, err)
 	}
-	w := t.newWait(op)
 	w.fd, w.onFD = key, true
 	if r.fdWait == nil {
 		r.fdWait = make(map[fdKey]*waiter)
@@ -58,10 +58,10 @@ func waitFD(ctx context.Context, fd uintptr, write bool) error {
 	return r.block(ctx, c, t, w, op)
 }
 
-// fdReady is the loop's fd callback for the task's current fd wait.
-func (t *Task) fdReady() {
-	t.r.unwatchFD(t.w.fd)
-	t.r.wake(t.w, nil)
+// fdReady is the loop's fd callback of an fd wait (w.fdFn).
+func (w *waiter) fdReady() {
+	w.t.r.unwatchFD(w.fd)
+	w.t.r.wake(w, nil)
 }
 
 // unwatchFD ends the watch of an fd wait.

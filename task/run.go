@@ -177,8 +177,6 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 	t.root.enterTask(t)
 	t.root.settle()
 	t.ctx = t.root.ctx
-	t.coro = r.getCoro()
-	t.coro.job.Store(t)
 	r.live++
 	r.stats.Tasks++
 	r.all.push(t)
@@ -229,13 +227,12 @@ func (r *runner) teardown() {
 	}
 	for t := r.all.head; t != nil; {
 		next := r.all.next(t)
-		if t.coro != nil {
-			c := t.coro
+		if c := t.coro; c != nil { // a task that never ran has none: nothing to unwind
 			r.current = t
 			c.stop() // the parked yield returns false: the body unwinds
 			r.current = nil
-			r.live--
 		}
+		r.live--
 		t = next
 	}
 	for _, c := range r.coros {

@@ -38,11 +38,11 @@ func sleepUntil(ctx context.Context, deadline time.Time, op string) error {
 	if !deadline.After(r.loop.Now()) {
 		return checkpointAs(ctx, op)
 	}
-	if t.timerFn == nil {
-		t.timerFn = t.timerFired // made once per task that sleeps
-	}
 	w := t.newWait("Sleep")
+	if w.timerFn == nil {
+		w.timerFn = w.timerFired // made once per record, which tasks reuse
+	}
 	w.deadline = int64(deadline.Sub(r.epoch))
-	w.timer = r.loop.CallAt(deadline, t.timerFn)
+	w.timer = r.loop.CallAt(deadline, w.timerFn)
 	return r.block(ctx, c, t, w, op)
 }

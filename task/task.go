@@ -54,15 +54,16 @@ type Task struct {
 	rootScope Scope
 	rootCtx   scopeCtx
 	nursery   *Nursery // the nursery that waits for it; nil for main, Token and FromThread tasks and a Start child before started
-	// Invariant: the coroutine running the body while the task is not
-	// Done (back in the pool after finish).
+	// Invariant: the coroutine running the body from its first step until
+	// it is Done (then back in the pool); nil before. Taking it at the first
+	// step, not at spawn, lets a batch of short tasks share a few pooled
+	// coroutines instead of holding one each while they wait to start:
+	// fewer stacks to grow, keep warm and scan for the collector.
 	coro *coro
 	// Invariant: the wait the task is parked on while StateBlocked (w, or
 	// a SendAndWait acknowledgement), nil otherwise.
 	wait    *waiter
 	w       *waiter // the task's one wait record, reused by every wait (see newWait); nil until its first
-	timerFn func()  // t.timerFired, made once: Sleep's timer callback without a closure per sleep
-	fdFn    func()  // t.fdReady, made once: WaitReadable's callback
 	// result and panicked hold how the body ended; set once, before Done.
 	result   error
 	panicked *PanicError
@@ -115,7 +116,7 @@ type coro struct {
 	stop  func()
 	yield func(struct{}) bool
 	r     *runner
-	// job is the task the coroutine runs, nil between tasks. It is atomic
+	// job is the task the coroutine runs, or ran last. It is atomic
 	// because the watchdog reads it from its own goroutine; it changes
 	// once per task, not per switch.
 	job atomic.Pointer[Task]
@@ -135,9 +136,8 @@ func (r *runner) newCoro() *coro {
 		c.goid = goroutines.ID()
 		coroutines.Store(c.goid, c)
 		defer coroutines.Delete(c.goid)
-		for t := c.job.Load(); t != nil; t = c.job.Load() {
-			r.runBody(t)
-			c.job.Store(nil)
+		for {
+			r.runBody(c.job.Load()) // step stores the job before it resumes us
 			if !yield(struct{}{}) {
 				return
 			}
@@ -174,6 +174,10 @@ func (r *runner) runBody(t *Task) {
 // Scheduler.RunNext, or a batch run in place).
 func (t *Task) step() {
 	r := t.r
+	if t.coro == nil {
+		t.coro = r.getCoro()
+		t.coro.job.Store(t)
+	}
 	t.resume()
 	t.coro.next()
 	r.current = nil

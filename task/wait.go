@@ -41,6 +41,11 @@ type waiter struct {
 	leased   bool        // SendAndWait: a lease holds the value, which stays in flight
 	owner    any         // the channel end or the limiter borrower the wait is for
 	deadline int64       // Sleep, for Dump: ns since the run's epoch
+
+	// The record's own callbacks, made at its first Sleep or fd wait and
+	// kept while tasks reuse it: a sleep costs no closure.
+	timerFn func() // w.timerFired
+	fdFn    func() // w.fdReady
 }
 
 // newWait readies t's waiter for a new wait and returns it. A task takes
@@ -53,7 +58,7 @@ func (t *Task) newWait(op string) *waiter {
 		w = t.r.getWaiter()
 		t.w = w
 	}
-	*w = waiter{t: t, gen: w.gen + 1, op: op}
+	*w = waiter{t: t, gen: w.gen + 1, op: op, timerFn: w.timerFn, fdFn: w.fdFn}
 	return w
 }
 
@@ -122,9 +127,9 @@ func (r *runner) undo(w *waiter) {
 	}
 }
 
-// timerFired is the callback of a Sleep's timer; an aborted sleep
-// cancelled it, so it always completes the current wait.
-func (t *Task) timerFired() { t.r.wake(t.w, nil) }
+// timerFired is the callback of a Sleep's timer (w.timerFn); an aborted
+// sleep cancelled it, so it always completes the current wait.
+func (w *waiter) timerFired() { w.t.r.wake(w, nil) }
 
 // waitQueue is a FIFO of parked tasks with hand-off: a freed resource
 // goes straight to the first waiter, so nobody can barge in (a "parking
