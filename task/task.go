@@ -62,8 +62,8 @@ type Task struct {
 	coro *coro
 	// Invariant: the wait the task is parked on while StateBlocked (w, or
 	// a SendAndWait acknowledgement), nil otherwise.
-	wait    *waiter
-	w       *waiter // the task's one wait record, reused by every wait (see newWait); nil until its first
+	wait *waiter
+	w    *waiter // the task's one wait record, reused by every wait (see newWait); nil until its first
 	// result and panicked hold how the body ended; set once, before Done.
 	result   error
 	panicked *PanicError
