@@ -12,8 +12,19 @@ const fairnessBudget = 64
 
 // check is the cancel half of a checkpoint: it fails if the task is
 // effectively cancelled, or if a foreign context wrapped around ours is
-// done.
+// done. Its common case, inlined: the task's own ctx, in a scope that has
+// no deadline on its chain and was never cancelled.
 func (t *Task) check(ctx context.Context, c *scopeCtx, op string) error {
+	if sc, same := ctx.(*scopeCtx); same && sc == c && t.scope.untouched() {
+		t.cancelledCalls = 0
+		return nil
+	}
+	return t.checkSlow(ctx, c, op)
+}
+
+// checkSlow is check when a deadline, a cancellation or a foreign
+// context may be involved.
+func (t *Task) checkSlow(ctx context.Context, c *scopeCtx, op string) error {
 	if err := t.cancelErr(op); err != nil {
 		t.noteCancelled(op)
 		return err

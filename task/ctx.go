@@ -118,9 +118,22 @@ func (s *Scope) markCancelled(origin *Scope) {
 }
 
 // current returns the running task that owns ctx, panicking with advice
-// when ctx is not a task ctx or belongs to another task.
+// when ctx is not a task ctx or belongs to another task. The common case,
+// the running task's own ctx, is small enough to be inlined into every
+// blocking operation; the rest is currentSlow.
 func current(ctx context.Context, op string) (*Task, *scopeCtx) {
-	c, direct := ctx.(*scopeCtx) // the common case: no Value lookup
+	if c, direct := ctx.(*scopeCtx); direct {
+		// Polling first, as in currentSlow.
+		if t := c.t; !t.r.loop.Polling() && t.r.current == t {
+			return t, c
+		}
+	}
+	return currentSlow(ctx, op)
+}
+
+// currentSlow is current for a wrapped ctx, and for misuse.
+func currentSlow(ctx context.Context, op string) (*Task, *scopeCtx) {
+	c, direct := ctx.(*scopeCtx) // no Value lookup
 	if !direct {
 		c, _ = ctx.Value(ctxKey{}).(*scopeCtx)
 	}
@@ -159,6 +172,11 @@ func (t *Task) cancelErr(op string) error {
 	}
 	return nil
 }
+
+// untouched reports that no deadline is set on the scope's unshielded
+// chain and that the scope was never effectively cancelled: a cancel
+// check has nothing to do (cancelErr would return nil at once).
+func (s *Scope) untouched() bool { return s.effDeadline.Load() == 0 && s.ctxErr.Load() == ctxLive }
 
 // expireDeadlines cancels every scope on the unshielded chain whose
 // deadline has passed, even if its timer has not fired yet: a deadline

@@ -285,6 +285,25 @@ func TestExpiryCheckedBeforeResume(t *testing.T) {
 	}, WithClock(clock))
 }
 
+// A deadline that has passed fails even an operation that would complete
+// at once, before the deadline's timer has had a turn to run: the cancel
+// check reads the clock whenever a deadline is set on the scope's chain
+// (the check's fast path is only for chains with none).
+func TestPassedDeadlineFailsAnImmediateOperation(t *testing.T) {
+	clock := NewMockClock(epoch)
+	mustRun(t, func(ctx context.Context) error {
+		s, r := NewChannel[int](1)
+		defer r.Close()
+		_, err := MoveOnAfter(ctx, time.Second, func(ctx context.Context) error {
+			clock.Jump(2 * time.Second)
+			err := s.Send(ctx, 1) // the buffer has room
+			expect(t, errors.Is(err, ErrCancelled), "a send after the deadline passed: %v", err)
+			return err
+		})
+		return err
+	}, WithClock(clock))
+}
+
 // Contract 32: the ctx reports the effective deadline.
 func TestEffectiveDeadline(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
