@@ -19,20 +19,41 @@ func runTask(b *testing.B, main func(ctx context.Context) error) {
 	}
 }
 
-// BenchmarkCheckpoint: one task yielding to the scheduler and being
-// resumed (a coroutine switch each way), against runtime.Gosched.
+// BenchmarkCheckpoint: a task yielding to the scheduler and being
+// resumed, against runtime.Gosched. In "reactor" the task is alone: its
+// checkpoint runs the loop's next (empty) turn in place and resumes
+// itself without a coroutine switch, as Gosched with nothing else to run
+// goes through the scheduler and back. In "reactor-two-tasks" two tasks
+// checkpoint in turn, so every checkpoint is a real switch to the other
+// task; one operation is one checkpoint.
 func BenchmarkCheckpoint(b *testing.B) {
+	checkpoints := func(ctx context.Context, n int) error {
+		for range n {
+			if err := task.Checkpoint(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	b.Run("reactor", func(b *testing.B) {
 		runTask(b, func(ctx context.Context) error {
 			b.ReportAllocs()
 			b.ResetTimer()
-			for range b.N {
-				if err := task.Checkpoint(ctx); err != nil {
-					return err
-				}
-			}
+			err := checkpoints(ctx, b.N)
 			b.StopTimer()
-			return nil
+			return err
+		})
+	})
+	b.Run("reactor-two-tasks", func(b *testing.B) {
+		runTask(b, func(ctx context.Context) error {
+			b.ReportAllocs()
+			b.ResetTimer()
+			err := task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+				n.Go(func(ctx context.Context) error { return checkpoints(ctx, b.N/2) })
+				return checkpoints(ctx, b.N-b.N/2)
+			})
+			b.StopTimer()
+			return err
 		})
 	})
 	b.Run("go", func(b *testing.B) {
