@@ -19,25 +19,28 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return checkpointAs(ctx, "Sleep")
 	}
-	return sleepUntil(ctx, Now(ctx).Add(d), "Sleep")
+	t, c := current(ctx, "Sleep")
+	now := t.r.loop.Now()
+	return t.sleepUntil(ctx, c, now.Add(d), now, "Sleep")
 }
 
 // SleepUntil blocks until the loop's clock reaches deadline; a deadline in
 // the past is one checkpoint.
 func SleepUntil(ctx context.Context, deadline time.Time) error {
-	return sleepUntil(ctx, deadline, "SleepUntil")
+	t, c := current(ctx, "SleepUntil")
+	return t.sleepUntil(ctx, c, deadline, t.r.loop.Now(), "SleepUntil")
 }
 
-// sleepUntil is Sleep and SleepUntil; op names the one called in errors.
-func sleepUntil(ctx context.Context, deadline time.Time, op string) error {
-	t, c := current(ctx, op)
+// sleepUntil is Sleep and SleepUntil, with the clock read once (now); op
+// names the one called in errors.
+func (t *Task) sleepUntil(ctx context.Context, c *scopeCtx, deadline, now time.Time, op string) error {
 	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
-	r := t.r
-	if !deadline.After(r.loop.Now()) {
+	if !deadline.After(now) {
 		return checkpointAs(ctx, op)
 	}
+	r := t.r
 	w := t.newWait("Sleep")
 	if w.timerFn == nil {
 		w.timerFn = w.timerFired // made once per record, which tasks reuse
