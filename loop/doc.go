@@ -62,8 +62,19 @@
 // iteration, and I/O is still polled every 256), tells it with Idle
 // when the loop is idle, and asks WokeGoroutines before it blocks (a
 // scheduler that hands work to goroutines, as task's thread workers, says
-// so, and the loop yields its P first). Waking an item is then the scheduler's own queue
-// push, with no callback record. Besides it, such a layer uses only the
+// so, and the loop yields its P first). Waking an item is then the
+// scheduler's own queue push, with no callback record.
+//
+// A scheduler may also skip the loop's turn between two of its batches
+// when that turn would do nothing else: from inside RunNext, once its
+// batch has run, ElideTurn says whether the loop has anything waiting (a
+// callback, a due timer, a cross-thread call, an I/O poll that is due,
+// Stop, Instruments) and, if not, counts the turn as run; the scheduler
+// then runs its next batch in place, calling NextItem between items so
+// that the watchdog times each one, and RunNext returns how many items of
+// that batch are left for the loop to run. Package task uses this so that
+// a task which yields resumes the next task itself: one coroutine switch
+// instead of two and a loop turn. Besides these, such a layer uses only the
 // loop's public surface: Hold, to keep the loop from counting as idle
 // while work runs elsewhere (thread workers); Pending, to tell whether
 // anything could still wake the loop (deadlock detection); and the

@@ -14,6 +14,14 @@
 // task's name. Run returns when main and every task have finished and
 // every coroutine goroutine has exited.
 //
+// A task switch costs one coroutine switch: when a task yields and the
+// loop has nothing else to do before the next batch of runnable tasks, the
+// yielding task runs that batch itself (its own turn included: a lone
+// task's Checkpoint switches to nothing). Callbacks, timers that came due,
+// cross-thread calls and I/O (polled at least every 256 tasks run) still
+// come between batches as the loop's phases say: the yielding task hands
+// over to the loop as soon as any of them is waiting.
+//
 // # Checkpoints
 //
 // Every blocking call is a checkpoint: it checks for cancellation first,
