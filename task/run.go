@@ -36,6 +36,8 @@ type config struct {
 	seed        *int64      // WithSeed
 	signals     []os.Signal // with signalsSet: WithSignals' choice (default: defaultSignals)
 	signalsSet  bool
+	parent      context.Context // WithParent: its end stops the run; its values are visible to every task
+	failOnBlock bool            // WithFailOnBlock (watchdog.go): a task that blocks the loop fails the run
 }
 
 // WithClock runs the loop on c (e.g. a *MockClock).
@@ -149,6 +151,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	}
 	r.workers.close()
 	r.teardown()
+	r.closeLeftovers()
 	l.Close()
 	if runErr != nil {
 		return fmt.Errorf("task: Run: %w", runErr)
