@@ -5,12 +5,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/f04742a6/reactor/task"
 )
 
 // BufferedReader reads a Stream through a buffer that never holds more
 // than its maximum: ReadLine, ReadUntil and ReadExactly fail with an
 // error matching ErrTooLong instead of growing without bound, so a peer
 // that sends 10 MiB without a newline costs max bytes, not 10 MiB.
+//
+// Every call is a checkpoint, also when the buffer serves it without
+// reading the stream: it fails with the cancellation error in a cancelled
+// scope even with data buffered, and it spends the task's fairness budget
+// (a task yields at least once every 64 calls served from the buffer), so
+// a burst of buffered lines from one peer cannot keep the loop.
 //
 // The slices ReadLine, ReadUntil and ReadExactly return alias the buffer:
 // they are valid until the next call. Like the stream, a BufferedReader
@@ -23,6 +31,9 @@ type BufferedReader struct {
 	buf        []byte
 	start, end int
 	err        error // a sticky read error (io.EOF included), once buffered bytes run out
+	// streamed is set when the current call read from the stream, whose
+	// Read then was the call's checkpoint.
+	streamed bool
 }
 
 // NewBufferedReader returns a reader of s whose buffer holds at most max
@@ -45,6 +56,32 @@ func (b *BufferedReader) Buffered() int { return b.end - b.start }
 // Read reads into p from the buffer, or, when it is empty, straight from
 // the stream (for len(p) at least the maximum) or through it.
 func (b *BufferedReader) Read(ctx context.Context, p []byte) (int, error) {
+	if err := b.begin(ctx, "BufferedReader.Read"); err != nil {
+		return 0, err
+	}
+	n, err := b.read(ctx, p)
+	b.finish(ctx)
+	return n, err
+}
+
+// begin is the cancel half of every call's checkpoint: cancellation is
+// seen even when the buffer could serve the call.
+func (b *BufferedReader) begin(ctx context.Context, op string) error {
+	b.streamed = false
+	return task.CheckCancelled(ctx, op)
+}
+
+// finish is the yield half: a call served from the buffer alone (or that
+// failed without reading) spends the fairness budget, so that a burst of
+// buffered records cannot keep the loop. A call that read from the stream
+// had its checkpoint there.
+func (b *BufferedReader) finish(ctx context.Context) {
+	if !b.streamed {
+		task.Progress(ctx)
+	}
+}
+
+func (b *BufferedReader) read(ctx context.Context, p []byte) (int, error) {
 	if b.start < b.end {
 		n := copy(p, b.buf[b.start:b.end])
 		b.start += n
@@ -54,6 +91,7 @@ func (b *BufferedReader) Read(ctx context.Context, p []byte) (int, error) {
 		return 0, b.err
 	}
 	if len(p) >= b.max || len(p) == 0 {
+		b.streamed = true
 		return b.s.Read(ctx, p)
 	}
 	if err := b.fill(ctx); err != nil {
@@ -74,6 +112,7 @@ func (b *BufferedReader) fill(ctx context.Context) error {
 		b.end = copy(b.buf, b.buf[b.start:b.end])
 		b.start = 0
 	}
+	b.streamed = true
 	n, err := b.s.Read(ctx, b.buf[b.end:])
 	b.end += n
 	if err != nil {
@@ -90,6 +129,15 @@ func (b *BufferedReader) fill(ctx context.Context) error {
 // io.ErrUnexpectedEOF (io.EOF if there was no rest). If max bytes arrive
 // without delim, it fails with ErrTooLong and the bytes stay buffered.
 func (b *BufferedReader) ReadUntil(ctx context.Context, delim []byte) ([]byte, error) {
+	if err := b.begin(ctx, "BufferedReader.ReadUntil"); err != nil {
+		return nil, err
+	}
+	line, err := b.readUntil(ctx, delim)
+	b.finish(ctx)
+	return line, err
+}
+
+func (b *BufferedReader) readUntil(ctx context.Context, delim []byte) ([]byte, error) {
 	if len(delim) == 0 {
 		return nil, fmt.Errorf("streams: ReadUntil: empty delimiter")
 	}
@@ -129,7 +177,11 @@ func (b *BufferedReader) rest(err error) ([]byte, error) {
 
 // ReadLine returns the next line without its "\n" (or "\r\n").
 func (b *BufferedReader) ReadLine(ctx context.Context) ([]byte, error) {
-	line, err := b.ReadUntil(ctx, []byte("\n"))
+	if err := b.begin(ctx, "BufferedReader.ReadLine"); err != nil {
+		return nil, err
+	}
+	line, err := b.readUntil(ctx, []byte("\n"))
+	b.finish(ctx)
 	if err != nil {
 		return line, err
 	}
@@ -144,6 +196,15 @@ func (b *BufferedReader) ReadLine(ctx context.Context) ([]byte, error) {
 // returns what there was and an error matching io.ErrUnexpectedEOF (io.EOF
 // if nothing). n beyond the maximum fails with ErrTooLong at once.
 func (b *BufferedReader) ReadExactly(ctx context.Context, n int) ([]byte, error) {
+	if err := b.begin(ctx, "BufferedReader.ReadExactly"); err != nil {
+		return nil, err
+	}
+	out, err := b.readExactly(ctx, n)
+	b.finish(ctx)
+	return out, err
+}
+
+func (b *BufferedReader) readExactly(ctx context.Context, n int) ([]byte, error) {
 	if n > b.max {
 		return nil, fmt.Errorf("streams: ReadExactly %d: %w: the buffer holds %d", n, ErrTooLong, b.max)
 	}

@@ -55,6 +55,16 @@ func (c *conn) do(deadline *atomic.Int64, op string, p []byte, call func(context
 	}
 	left := time.Until(time.Unix(0, dl))
 	if left <= 0 {
+		// Still a checkpoint: cancellation first, and the budget spent,
+		// so a caller that retries a timed-out Read cannot keep the loop.
+		name := "Conn.Write"
+		if op == "read" {
+			name = "Conn.Read"
+		}
+		if err := task.CheckCancelled(c.ctx, name); err != nil {
+			return 0, err
+		}
+		task.Progress(c.ctx)
 		return 0, c.timeout(op)
 	}
 	var n int

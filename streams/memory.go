@@ -97,12 +97,16 @@ func MemoryPair(size int) (*MemoryStream, *MemoryStream) {
 	return a, b
 }
 
-// begin checks an operation's start and binds the pair to the loop.
+// begin checks an operation's start and binds the pair to the loop. A
+// closed end fails at once, and that counts as an operation completed
+// without waiting: it spends the fairness budget, so a task that keeps
+// calling cannot keep the loop.
 func (m *MemoryStream) begin(ctx context.Context, op string) error {
 	if err := task.CheckCancelled(ctx, op); err != nil {
 		return err
 	}
 	if m.closed.Load() {
+		task.Progress(ctx)
 		return closedError(op, m.peer())
 	}
 	m.p.bind(ctx)
@@ -141,6 +145,9 @@ func (m *MemoryStream) Read(ctx context.Context, p []byte) (int, error) {
 			return n, nil
 		}
 		if in.eof {
+			if !waited {
+				task.Progress(ctx) // a caller that reads EOF again and again yields too
+			}
 			return 0, io.EOF
 		}
 		if err := in.reader.Wait(ctx, "Read"); err != nil {
@@ -191,6 +198,7 @@ func (m *MemoryStream) Write(ctx context.Context, p []byte) (int, error) {
 		return 0, err
 	}
 	if err := out.writable(m.peer()); err != nil {
+		task.Progress(ctx)
 		return 0, err
 	}
 	if len(p) == 0 {

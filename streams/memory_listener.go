@@ -45,6 +45,7 @@ func (l *MemoryListener) Accept(ctx context.Context) (Stream, error) {
 	if err := l.begin(ctx, "accept"); err != nil {
 		return nil, err
 	}
+	waited := false
 	for len(l.queue) == 0 {
 		if err := l.accepter.Wait(ctx, "Accept"); err != nil {
 			if l.closed.Load() {
@@ -55,9 +56,13 @@ func (l *MemoryListener) Accept(ctx context.Context) (Stream, error) {
 		if l.closed.Load() {
 			return nil, closedError("accept", l.Addr())
 		}
+		waited = true
 	}
 	s := l.queue[0]
 	l.queue = l.queue[1:]
+	if !waited {
+		task.Progress(ctx) // a backlog served without waiting spends the budget
+	}
 	return s, nil
 }
 
@@ -66,6 +71,7 @@ func (l *MemoryListener) begin(ctx context.Context, op string) error {
 		return err
 	}
 	if l.closed.Load() {
+		task.Progress(ctx)
 		return closedError(op, l.Addr())
 	}
 	l.bind(ctx)
