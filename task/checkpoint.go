@@ -2,7 +2,6 @@ package task
 
 import (
 	"context"
-	"fmt"
 )
 
 // fairnessBudget is how many blocking operations that complete at once a
@@ -15,7 +14,7 @@ const fairnessBudget = 64
 // done. Its common case, inlined: the task's own ctx, in a scope that has
 // no deadline on its chain and was never cancelled.
 func (t *Task) check(ctx context.Context, c *scopeCtx, op string) error {
-	if sc, same := ctx.(*scopeCtx); same && sc == c && t.scope.untouched() {
+	if sc, same := ctx.(*scopeCtx); same && sc == c && t.scope.untouched() && c.s.state == scopeActive {
 		t.cancelledCalls = 0
 		return nil
 	}
@@ -29,10 +28,14 @@ func (t *Task) checkSlow(ctx context.Context, c *scopeCtx, op string) error {
 		t.noteCancelled(op)
 		return err
 	}
+	if c.s.state == scopeExited {
+		t.noteCancelled(op)
+		return &endedError{op: op, scope: c.s}
+	}
 	if sc, same := ctx.(*scopeCtx); !same || sc != c { // a foreign context wrapped around ours
-		if err := ctx.Err(); err != nil {
+		if ctx.Err() != nil {
 			t.noteCancelled(op)
-			return fmt.Errorf("task: %s: %w", op, context.Cause(ctx))
+			return &foreignCancelError{op: op, cause: context.Cause(ctx)}
 		}
 	}
 	t.cancelledCalls = 0
@@ -79,7 +82,7 @@ func (r *runner) block(ctx context.Context, c *scopeCtx, t *Task, w *waiter, op 
 		stop := context.AfterFunc(ctx, func() {
 			r.loop.CallSoonThreadsafe(func() {
 				if t.wait == w && w.gen == gen { // not a later wait on the same record
-					r.abortWait(t, fmt.Errorf("task: %s: %w", op, context.Cause(ctx)))
+					r.abortWait(t, &foreignCancelError{op: op, cause: context.Cause(ctx)})
 				}
 			})
 		})

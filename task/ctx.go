@@ -102,12 +102,24 @@ const (
 // markCancelled publishes that s is effectively cancelled: Err turns
 // non-nil and Done closes. It runs on the loop; the first call wins.
 func (s *Scope) markCancelled(origin *Scope) {
-	if s.ctxErr.Load() != ctxLive {
-		return
-	}
 	code := ctxCanceled
 	if origin.why == reasonDeadline {
 		code = ctxDeadline
+	}
+	s.publishDone(code)
+}
+
+// markEnded closes the ctx of a scope whose closure has returned (or of a
+// task that ended): it belongs to nothing any more, so a goroutine that
+// waits on its Done must not wait forever (`go worker(ctx)`). A ctx that
+// was cancelled before keeps its Err.
+func (s *Scope) markEnded() { s.publishDone(ctxCanceled) }
+
+// publishDone sets Err's code and closes Done, once; it runs on the loop.
+// doneMu orders it with a Done call that is making the channel.
+func (s *Scope) publishDone(code int32) {
+	if s.ctxErr.Load() != ctxLive {
+		return
 	}
 	s.doneMu.Lock()
 	s.ctxErr.Store(code)

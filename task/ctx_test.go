@@ -136,31 +136,36 @@ func TestCtxDoneFromAnotherGoroutine(t *testing.T) {
 
 type clockKey struct{}
 
-// Never across a shield: the shielded ctx stays open, its Err nil, while
-// the enclosing one closes.
+// Never across a shield: while the enclosing scope is cancelled, the
+// shielded ctx stays open, its Err nil; it closes once Shield returns.
 func TestCtxShieldStaysOpen(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
-		var shielded, outer context.Context
+		var shielded context.Context
 		err := WithScope(ctx, func(ctx context.Context, s *Scope) error {
-			outer = ctx
+			outer := ctx
 			return Shield(ctx, func(ctx context.Context) error {
 				shielded = ctx
 				s.Cancel()
-				return Sleep(ctx, time.Second) // runs to the end: shielded
+				if err := Sleep(ctx, time.Second); err != nil { // runs to the end: shielded
+					return err
+				}
+				return ToThread(ctx, func(context.Context) error {
+					select {
+					case <-shielded.Done():
+						t.Errorf("the shielded ctx's Done closed inside the shield")
+					default:
+					}
+					expect(t, shielded.Err() == nil, "shielded Err() = %v", shielded.Err())
+					<-outer.Done()
+					expect(t, outer.Err() == context.Canceled, "outer Err() = %v", outer.Err())
+					return nil
+				})
 			})
 		})
 		expect(t, err == nil, "Shield: %v", err)
-		return ToThread(ctx, func(context.Context) error {
-			select {
-			case <-shielded.Done():
-				t.Errorf("the shielded ctx's Done closed")
-			default:
-			}
-			expect(t, shielded.Err() == nil, "shielded Err() = %v", shielded.Err())
-			<-outer.Done()
-			expect(t, outer.Err() == context.Canceled, "outer Err() = %v", outer.Err())
-			return nil
-		})
+		got, ok := collect(ctx, watch(shielded))
+		expect(t, ok && got == context.Canceled, "after Shield returned, its ctx: %v (closed: %v)", got, ok)
+		return nil
 	})
 }
 

@@ -41,28 +41,102 @@ var (
 type cancelError struct {
 	origin *Scope
 	op     string
+	// timeout is set (to the deadline, formatted) when a FailAfter/FailAt
+	// scope caught this error: from then on it is that scope's failure,
+	// matching ErrTimeout and context.DeadlineExceeded, no longer a
+	// cancellation. Marking the error in place keeps whatever the user
+	// wrapped around it.
+	timeout string
 }
 
 func (e *cancelError) Error() string {
-	if e.origin == nil {
+	switch {
+	case e.timeout != "":
+		return fmt.Sprintf("%s: %s at deadline %s", e.op, ErrTimeout, e.timeout)
+	case e.origin == nil:
 		return fmt.Sprintf("%s: %s", e.op, ErrCancelled)
 	}
 	return fmt.Sprintf("%s: %s: %s", e.op, ErrCancelled, e.origin.reasonText())
 }
 
 func (e *cancelError) Is(target error) bool {
+	if e.timeout != "" {
+		return target == ErrTimeout || target == context.DeadlineExceeded
+	}
 	return target == ErrCancelled || target == context.Canceled
 }
 
-// timeoutError is what FailAfter/FailAt return when their deadline fired.
-type timeoutError struct{ deadline string }
+// Unwrap returns the cause of a cancellation that came from a context
+// wrapped around a task ctx (see foreignLink), so errors.Is finds the
+// wrapper's own cause (context.DeadlineExceeded, or WithCancelCause's).
+func (e *cancelError) Unwrap() error {
+	if e.timeout == "" && e.origin != nil && e.origin.link != nil {
+		return e.origin.linkCause()
+	}
+	return nil
+}
 
-func (e *timeoutError) Error() string {
-	return "task: " + ErrTimeout.Error() + " at deadline " + e.deadline
+// asCancel finds the first cancellation in err's tree (Unwrap() error and
+// Unwrap() []error), skipping those a Fail scope turned into timeouts.
+func asCancel(err error) (*cancelError, bool) {
+	for err != nil {
+		switch e := err.(type) {
+		case *cancelError:
+			if e.timeout == "" {
+				return e, true
+			}
+			return nil, false
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				if ce, ok := asCancel(x); ok {
+					return ce, true
+				}
+			}
+			return nil, false
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
 }
-func (e *timeoutError) Is(target error) bool {
-	return target == ErrTimeout || target == context.DeadlineExceeded
+
+// foreignCancelError is what a blocking call returns when a context
+// wrapped around its task ctx (context.WithTimeout and the like) is done:
+// a cancellation, whose cause is the wrapper's.
+type foreignCancelError struct {
+	op    string
+	cause error
 }
+
+func (e *foreignCancelError) Error() string {
+	return fmt.Sprintf("%s: %s: %v", e.op, ErrCancelled, e.cause)
+}
+
+func (e *foreignCancelError) Is(target error) bool {
+	return target == ErrCancelled || target == context.Canceled
+}
+
+func (e *foreignCancelError) Unwrap() error { return e.cause }
+
+// endedError is what a blocking call returns when made with the ctx of a
+// scope that has exited or a task that has ended: that ctx belongs to
+// nothing any more. It matches context.Canceled, as the ctx's Err does.
+type endedError struct {
+	op    string
+	scope *Scope
+}
+
+func (e *endedError) Error() string {
+	what := "a scope that has exited"
+	if o := e.scope.owner; o != nil && e.scope == o.root {
+		what = fmt.Sprintf("task %q, which has ended", o.Name())
+	}
+	return fmt.Sprintf("%s: ctx of %s: %v (use the ctx of the scope the call is made in)", e.op, what, context.Canceled)
+}
+
+func (e *endedError) Is(target error) bool { return target == context.Canceled }
 
 // PanicError is what a nursery re-panics with when a child panicked: the
 // original value and the stack of the child where it happened.

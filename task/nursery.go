@@ -39,8 +39,11 @@ func Name(name string) SpawnOption { return func(c *spawnConfig) { c.name = name
 // body) is re-raised here, as a *PanicError with the child's stack, once
 // every child has finished.
 func WithNursery(ctx context.Context, body func(ctx context.Context, n *Nursery) error) error {
-	t, _ := current(ctx, "WithNursery")
+	t, c := current(ctx, "WithNursery")
 	r := t.r
+	if link := r.openLink(t, c, ctx); link != nil { // a foreign wrapper that can end
+		defer link.closeLink()
+	}
 	s := r.open(t, t.scope, ctx)
 	s.enterTask(t)
 	s.settle()
@@ -89,11 +92,9 @@ func (n *Nursery) runBody(body func(ctx context.Context, n *Nursery) error) (err
 // scope is not recorded again, so a nursery cancelled from outside
 // reports one cancellation, not one per child.
 func (n *Nursery) fail(err error, who string) {
-	var ce *cancelError
-	if isOnlyCancel(err) && errors.As(err, &ce) {
+	if ce, ok := asCancel(err); ok && isOnlyCancel(err) {
 		for _, e := range n.errs {
-			var prev *cancelError
-			if errors.As(e, &prev) && prev.origin == ce.origin {
+			if prev, ok := asCancel(e); ok && prev.origin == ce.origin {
 				return
 			}
 		}
@@ -113,8 +114,8 @@ func isOnlyCancel(err error) bool {
 		}
 		return true
 	}
-	var ce *cancelError
-	return errors.As(err, &ce)
+	_, ok := asCancel(err)
+	return ok
 }
 
 func (n *Nursery) recordPanic(p *PanicError) {

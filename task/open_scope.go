@@ -4,7 +4,6 @@ package task
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -20,7 +19,8 @@ func WithScope(ctx context.Context, fn func(ctx context.Context, s *Scope) error
 // runScope opens a scope in the running task, lets setup configure it,
 // runs fn and closes the scope, also when fn panics.
 func runScope(ctx context.Context, op string, setup func(*Scope), fn func(context.Context, *Scope) error) (s *Scope, err error) {
-	t, _ := current(ctx, op)
+	t, c := current(ctx, op)
+	link := t.r.openLink(t, c, ctx) // nil unless ctx is a foreign wrapper that can end
 	s = t.r.open(t, t.scope, ctx)
 	s.enterTask(t)
 	if setup != nil {
@@ -31,6 +31,9 @@ func runScope(ctx context.Context, op string, setup func(*Scope), fn func(contex
 	defer func() {
 		if !exited {
 			s.exit(nil) // fn panicked: leave the scope tree consistent
+		}
+		if link != nil {
+			link.closeLink()
 		}
 	}()
 	err = fn(s.ctx, s)
@@ -69,16 +72,23 @@ func FailAfter(ctx context.Context, d time.Duration, fn func(ctx context.Context
 // FailAt runs fn in a scope with deadline t. If the deadline passes, it
 // returns an error matching ErrTimeout and context.DeadlineExceeded (not
 // ErrCancelled: a timeout is a failure), joined with fn's other errors.
+//
+// The cancellation the deadline caused is not dropped: the error of the
+// operation it interrupted comes back as fn returned it (its operation,
+// its resource, and whatever fn wrapped around it), turned into a
+// timeout: it matches ErrTimeout and context.DeadlineExceeded and no
+// longer ErrCancelled.
 func FailAt(ctx context.Context, t time.Time, fn func(ctx context.Context) error) error {
 	return failAt(ctx, "FailAt", t, time.Time{}, fn)
 }
 
 func failAt(ctx context.Context, op string, t, now time.Time, fn func(ctx context.Context) error) error {
-	s, err := runScope(ctx, op, func(s *Scope) { s.setDeadline(t, now) },
-		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
-	if s.outcome == OutcomeDeadline {
-		return errors.Join(&timeoutError{deadline: t.Format(time.RFC3339Nano)}, err)
+	kind := kindFailAt
+	if op == "FailAfter" {
+		kind = kindFailAfter
 	}
+	_, err := runScope(ctx, op, func(s *Scope) { s.kind = kind; s.setDeadline(t, now) },
+		func(ctx context.Context, _ *Scope) error { return fn(ctx) })
 	return err
 }
 

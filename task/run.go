@@ -135,6 +135,14 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	r.loop = l
 	r.epoch = l.Now()
 	r.top = r.open(nil, nil, context.Background())
+	if p := cfg.parent; p != nil {
+		// The top scope stands for the parent: its values, its deadline
+		// and its end (not a wake source: a run that only the parent's
+		// end could move on is still reported as deadlocked).
+		r.top.ctx.parent = p
+		_, hasDL := p.Deadline()
+		r.link(r.top, p, hasDL, p.Done() != nil, false)
+	}
 	r.main = r.spawn(main, r.top, r.top.ctx, "", funcPC(main), nil)
 	l.SetScheduler(r)
 	stopSignals := r.catchSignals()
@@ -152,12 +160,16 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	r.workers.close()
 	r.teardown()
 	r.closeLeftovers()
+	r.endTop()
 	l.Close()
 	if runErr != nil {
 		return fmt.Errorf("task: Run: %w", runErr)
 	}
 	if p := r.main.panicked; p != nil {
 		panic(p)
+	}
+	if r.failure == nil && r.top.link != nil && r.top.cancelCalled {
+		r.failure = &parentError{cause: r.top.linkCause()}
 	}
 	if r.failure != nil {
 		// The cancellation the run caused itself (interrupt, deadlock) is

@@ -43,6 +43,18 @@ const (
 	reasonServices // a nursery's service tasks, once the rest is done
 	reasonInterrupt
 	reasonDeadlock
+	reasonForeign // a context wrapped around a task ctx ended (see foreignLink)
+	reasonParent  // WithParent's context ended
+)
+
+// scopeKind says which opener made a scope, where its rules differ.
+type scopeKind uint8
+
+const (
+	kindPlain     scopeKind = iota
+	kindFailAfter           // FailAfter: its deadline's cancellation becomes a timeout failure
+	kindFailAt              // FailAt: likewise
+	kindLink                // stands for a foreign context (foreignLink); catches nothing
 )
 
 type scopeState uint8
@@ -73,6 +85,10 @@ type Scope struct {
 	why          reason
 	whyText      string
 	shield       bool // set by Shield or SetShield: enclosing cancellation stops here
+	kind         scopeKind // immutable after open
+	// link is set, for a kindLink scope only, to the foreign context the
+	// scope stands for; immutable.
+	link *foreignLink
 	// Invariant: with hasDeadline, the scope's own deadline; timer is
 	// pending for it unless the scope is cancelled or exited (one timer
 	// per scope, moved with the deadline).
@@ -239,6 +255,31 @@ func (s *Scope) exit(err error) error {
 	if s.state == scopeExited {
 		panic("task: internal error: scope exited twice")
 	}
+	s.leave()
+	var caught bool
+	if (s.kind == kindFailAfter || s.kind == kindFailAt) && s.why == reasonDeadline {
+		err, caught = catchCancel(err, s, s.timeoutText())
+	} else {
+		err, caught = catchCancel(err, s, "")
+	}
+	s.caught = caught
+	switch {
+	case caught && s.why == reasonDeadline:
+		s.outcome = OutcomeDeadline
+	case caught:
+		s.outcome = OutcomeCancelled
+	case hasCancel(err):
+		s.outcome = OutcomeParentCancelled
+	default:
+		s.outcome = OutcomeCompleted
+	}
+	s.markEnded()
+	return err
+}
+
+// leave takes the scope out of the tree: no timer, unlinked, and its
+// task back in the enclosing scope.
+func (s *Scope) leave() {
 	s.state = scopeExited
 	s.timer.Cancel()
 	if s.parent != nil {
@@ -251,23 +292,26 @@ func (s *Scope) exit(err error) error {
 			s.parent.enterTask(t)
 		}
 	}
-	err, caught := filterCancel(err, s)
-	s.caught = caught
-	switch {
-	case caught && s.why == reasonDeadline:
-		s.outcome = OutcomeDeadline
-	case caught:
-		s.outcome = OutcomeCancelled
-	case hasCancel(err):
-		s.outcome = OutcomeParentCancelled
-	default:
-		s.outcome = OutcomeCompleted
+}
+
+// timeoutText describes a Fail scope's deadline in the errors it turns
+// into timeouts.
+func (s *Scope) timeoutText() string {
+	op := "FailAt"
+	if s.kind == kindFailAfter {
+		op = "FailAfter"
 	}
-	return err
+	return op + " deadline " + s.deadline.Format(time.RFC3339Nano)
 }
 
 // filterCancel removes from err the cancellations that originate in s.
-func filterCancel(err error, s *Scope) (error, bool) {
+func filterCancel(err error, s *Scope) (error, bool) { return catchCancel(err, s, "") }
+
+// catchCancel applies the catch rule to err for s: a cancellation that
+// originates in s is removed, or, with a timeout text (a Fail scope's
+// deadline), kept with the user's wrapping and turned into a timeout. It
+// reports whether it caught one.
+func catchCancel(err error, s *Scope, timeout string) (error, bool) {
 	if err == nil {
 		return nil, false
 	}
@@ -275,19 +319,22 @@ func filterCancel(err error, s *Scope) (error, bool) {
 		var kept []error
 		caught := false
 		for _, e := range j.Unwrap() {
-			e, c := filterCancel(e, s)
+			e, c := catchCancel(e, s, timeout)
 			caught = caught || c
 			if e != nil {
 				kept = append(kept, e)
 			}
 		}
-		if !caught {
-			return err, false
+		if !caught || timeout != "" {
+			return err, caught // a timeout is marked in place: the join is unchanged
 		}
 		return errors.Join(kept...), true
 	}
-	var ce *cancelError
-	if errors.As(err, &ce) && ce.origin == s {
+	if ce, ok := asCancel(err); ok && ce.origin == s {
+		if timeout != "" {
+			ce.timeout = timeout
+			return err, true
+		}
 		return nil, true
 	}
 	return err, false
@@ -297,8 +344,8 @@ func hasCancel(err error) bool {
 	if err == nil {
 		return false
 	}
-	var ce *cancelError
-	return errors.As(err, &ce) || errors.Is(err, ErrCancelled)
+	_, ok := asCancel(err)
+	return ok || errors.Is(err, ErrCancelled)
 }
 
 // origin returns the scope a cancellation seen from s comes from: the
@@ -440,6 +487,10 @@ func (s *Scope) reasonText() string {
 		what = "interrupted"
 	case reasonDeadlock:
 		what = "cancelled to end a deadlock"
+	case reasonForeign:
+		what = "the context it was opened with ended"
+	case reasonParent:
+		what = "the run's parent context ended"
 	default:
 		what = "cancelled"
 	}
