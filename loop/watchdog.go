@@ -32,7 +32,13 @@ import (
 // when it returns: exact and deterministic, in the clock's time.
 type sampler struct {
 	progress atomic.Uint64 // the running callback's sequence number; 0: none
-	flagged  atomic.Int64  // unix ns when the reported callback was first seen; 0: none
+	// flaggedSeq is the sequence number of the callback the sampler
+	// reported, flagged when the sampler first saw it running (unix ns).
+	// The sampler stores flagged first, the loop loads flaggedSeq first:
+	// a flag set as its callback was ending is never taken for the next
+	// one's.
+	flagged    atomic.Int64
+	flaggedSeq atomic.Uint64
 	// parked is set by the sampler before it parks while the loop polls;
 	// the loop clears it and sends on wake when its poll returns (each
 	// stores its own flag first and loads the other's second, so one of
@@ -90,6 +96,7 @@ func (l *Loop) startSampler() {
 				}
 				if running := now.Sub(since); running >= next {
 					s.flagged.Store(since.UnixNano())
+					s.flaggedSeq.Store(p)
 					l.reportStall(Stall{Running: running, LoopGoroutine: loopID})
 					next = 2 * running // doubling, from what was reported
 				}
@@ -138,14 +145,12 @@ func (l *Loop) stopSampler() {
 func (s *sampler) callbackStarting(seq uint64) { s.progress.Store(seq) }
 
 // slowSince returns when the sampler first saw the callback that just
-// returned still running, if it reported it, and clears the flag.
-func (s *sampler) slowSince() (time.Time, bool) {
-	ns := s.flagged.Load()
-	if ns == 0 {
+// returned (number seq) still running, if it reported it.
+func (s *sampler) slowSince(seq uint64) (time.Time, bool) {
+	if s.flaggedSeq.Load() != seq {
 		return time.Time{}, false
 	}
-	s.flagged.Store(0)
-	return time.Unix(0, ns), true
+	return time.Unix(0, s.flagged.Load()), true
 }
 
 // reportStall is the live report, on the sampler's goroutine.
@@ -155,16 +160,13 @@ func (l *Loop) reportStall(st Stall) {
 		l.stallReport(st)
 		return
 	}
-	var stack string
+	attrs := []any{slog.Duration("running", st.Running), slog.Duration("threshold", l.slow)}
 	for _, tr := range goroutines.All(1 << 20) {
 		if tr.ID == st.LoopGoroutine {
-			stack = string(tr.Text)
+			attrs = append(attrs, tr.Stuck().Attrs()...)
 		}
 	}
-	l.logger.Warn("loop: a callback is blocking the event loop",
-		slog.Duration("running", st.Running),
-		slog.Duration("threshold", l.slow),
-		slog.String("stack", stack))
+	l.logger.Warn("loop: a callback is blocking the event loop", attrs...)
 }
 
 // batchTimer times the callbacks of one batch for the watchdog (see
@@ -194,7 +196,7 @@ func (w *batchTimer) starting(l *Loop) {
 func (w *batchTimer) ended(l *Loop, cb Callback) {
 	switch {
 	case w.smp != nil:
-		if since, slow := w.smp.slowSince(); slow {
+		if since, slow := w.smp.slowSince(l.seq); slow {
 			l.reportSlow(cb, time.Since(since))
 		}
 	case w.exact:
