@@ -33,9 +33,9 @@ func (t *Task) checkSlow(ctx context.Context, c *scopeCtx, op string) error {
 		return &endedError{op: op, scope: c.s}
 	}
 	if sc, same := ctx.(*scopeCtx); !same || sc != c { // a foreign context wrapped around ours
-		if ctx.Err() != nil {
+		if err := t.r.foreignErr(ctx, op); err != nil {
 			t.noteCancelled(op)
-			return &foreignCancelError{op: op, cause: context.Cause(ctx)}
+			return err
 		}
 	}
 	t.cancelledCalls = 0
@@ -72,21 +72,17 @@ func (r *runner) scheduleOnly(t *Task) {
 }
 
 // block parks the running task on w, honouring a foreign context wrapped
-// around ours: its cancellation aborts the wait from the loop.
+// around ours: for the time of the wait, a link scope stands for it (see
+// foreignLink), so its deadline runs on the loop's timers and its
+// cancellation aborts the wait from the loop, as an enclosing scope's
+// would. The caller has checked it (check) first.
 func (r *runner) block(ctx context.Context, c *scopeCtx, t *Task, w *waiter, op string) error {
 	t.budget = fairnessBudget
 	w.op = op
-	if ctx != context.Context(c) && ctx.Done() != nil {
-		release := r.wakeSource() // a foreign context can wake us: no deadlock
-		gen := w.gen
-		stop := context.AfterFunc(ctx, func() {
-			r.loop.CallSoonThreadsafe(func() {
-				if t.wait == w && w.gen == gen { // not a later wait on the same record
-					r.abortWait(t, &foreignCancelError{op: op, cause: context.Cause(ctx)})
-				}
-			})
-		})
-		defer func() { stop(); release() }()
+	if ctx != context.Context(c) {
+		if link := r.openLink(t, c, ctx); link != nil {
+			defer link.closeLink()
+		}
 	}
 	return r.park(t, w)
 }

@@ -41,26 +41,28 @@ var (
 type cancelError struct {
 	origin *Scope
 	op     string
-	// timeout is set (to the deadline, formatted) when a FailAfter/FailAt
-	// scope caught this error: from then on it is that scope's failure,
-	// matching ErrTimeout and context.DeadlineExceeded, no longer a
-	// cancellation. Marking the error in place keeps whatever the user
-	// wrapped around it.
-	timeout string
+	// timeout is set when a FailAfter/FailAt scope caught this error: from
+	// then on it is that scope's failure, matching ErrTimeout and
+	// context.DeadlineExceeded, no longer a cancellation. Marking the error
+	// in place keeps whatever the user wrapped around it.
+	timeout bool
 }
 
+// Error says "timed out" from the start for a cancellation that a Fail
+// scope's deadline caused (that scope will catch it): a message is fixed
+// when the user wraps it with fmt.Errorf, before the scope catches it.
 func (e *cancelError) Error() string {
-	switch {
-	case e.timeout != "":
-		return fmt.Sprintf("%s: %s at deadline %s", e.op, ErrTimeout, e.timeout)
-	case e.origin == nil:
+	switch o := e.origin; {
+	case o == nil:
 		return fmt.Sprintf("%s: %s", e.op, ErrCancelled)
+	case o.failsOnDeadline() && o.why == reasonDeadline:
+		return fmt.Sprintf("%s: %s: %s", e.op, ErrTimeout, o.timeoutText())
 	}
 	return fmt.Sprintf("%s: %s: %s", e.op, ErrCancelled, e.origin.reasonText())
 }
 
 func (e *cancelError) Is(target error) bool {
-	if e.timeout != "" {
+	if e.timeout {
 		return target == ErrTimeout || target == context.DeadlineExceeded
 	}
 	return target == ErrCancelled || target == context.Canceled
@@ -70,7 +72,7 @@ func (e *cancelError) Is(target error) bool {
 // wrapped around a task ctx (see foreignLink), so errors.Is finds the
 // wrapper's own cause (context.DeadlineExceeded, or WithCancelCause's).
 func (e *cancelError) Unwrap() error {
-	if e.timeout == "" && e.origin != nil && e.origin.link != nil {
+	if !e.timeout && e.origin != nil && e.origin.link != nil {
 		return e.origin.linkCause()
 	}
 	return nil
@@ -82,7 +84,7 @@ func asCancel(err error) (*cancelError, bool) {
 	for err != nil {
 		switch e := err.(type) {
 		case *cancelError:
-			if e.timeout == "" {
+			if !e.timeout {
 				return e, true
 			}
 			return nil, false

@@ -111,3 +111,16 @@ func (s *Scope) linkCause() error {
 	}
 	return s.link.cause
 }
+
+// foreignErr is the cancel check of a foreign context wrapped around a
+// task ctx: it is done, or its deadline has passed on the loop's clock
+// (which the wrapper's own timer, on the wall clock, may not know yet).
+func (r *runner) foreignErr(ctx context.Context, op string) error {
+	if ctx.Err() != nil {
+		return &foreignCancelError{op: op, cause: context.Cause(ctx)}
+	}
+	if dl, ok := ctx.Deadline(); ok && !dl.After(r.loop.Now()) {
+		return &foreignCancelError{op: op, cause: context.DeadlineExceeded}
+	}
+	return nil
+}

@@ -84,7 +84,7 @@ type Scope struct {
 	cancelCalled bool
 	why          reason
 	whyText      string
-	shield       bool // set by Shield or SetShield: enclosing cancellation stops here
+	shield       bool      // set by Shield or SetShield: enclosing cancellation stops here
 	kind         scopeKind // immutable after open
 	// link is set, for a kindLink scope only, to the foreign context the
 	// scope stands for; immutable.
@@ -256,12 +256,7 @@ func (s *Scope) exit(err error) error {
 		panic("task: internal error: scope exited twice")
 	}
 	s.leave()
-	var caught bool
-	if (s.kind == kindFailAfter || s.kind == kindFailAt) && s.why == reasonDeadline {
-		err, caught = catchCancel(err, s, s.timeoutText())
-	} else {
-		err, caught = catchCancel(err, s, "")
-	}
+	err, caught := catchCancel(err, s, s.failsOnDeadline() && s.why == reasonDeadline)
 	s.caught = caught
 	switch {
 	case caught && s.why == reasonDeadline:
@@ -294,6 +289,9 @@ func (s *Scope) leave() {
 	}
 }
 
+// failsOnDeadline reports a FailAfter/FailAt scope.
+func (s *Scope) failsOnDeadline() bool { return s.kind == kindFailAfter || s.kind == kindFailAt }
+
 // timeoutText describes a Fail scope's deadline in the errors it turns
 // into timeouts.
 func (s *Scope) timeoutText() string {
@@ -301,17 +299,21 @@ func (s *Scope) timeoutText() string {
 	if s.kind == kindFailAfter {
 		op = "FailAfter"
 	}
-	return op + " deadline " + s.deadline.Format(time.RFC3339Nano)
+	text := op + " deadline " + s.deadline.Format(time.RFC3339Nano) + " passed"
+	if s.owner != nil {
+		text += fmt.Sprintf(" in task %q", s.owner.Name())
+	}
+	return text
 }
 
 // filterCancel removes from err the cancellations that originate in s.
-func filterCancel(err error, s *Scope) (error, bool) { return catchCancel(err, s, "") }
+func filterCancel(err error, s *Scope) (error, bool) { return catchCancel(err, s, false) }
 
 // catchCancel applies the catch rule to err for s: a cancellation that
-// originates in s is removed, or, with a timeout text (a Fail scope's
-// deadline), kept with the user's wrapping and turned into a timeout. It
+// originates in s is removed, or, with timeout (a Fail scope's deadline
+// caused it), kept with the user's wrapping and turned into a timeout. It
 // reports whether it caught one.
-func catchCancel(err error, s *Scope, timeout string) (error, bool) {
+func catchCancel(err error, s *Scope, timeout bool) (error, bool) {
 	if err == nil {
 		return nil, false
 	}
@@ -325,14 +327,14 @@ func catchCancel(err error, s *Scope, timeout string) (error, bool) {
 				kept = append(kept, e)
 			}
 		}
-		if !caught || timeout != "" {
+		if !caught || timeout {
 			return err, caught // a timeout is marked in place: the join is unchanged
 		}
 		return errors.Join(kept...), true
 	}
 	if ce, ok := asCancel(err); ok && ce.origin == s {
-		if timeout != "" {
-			ce.timeout = timeout
+		if timeout {
+			ce.timeout = true
 			return err, true
 		}
 		return nil, true
