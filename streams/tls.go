@@ -60,11 +60,26 @@ const tlsChunk = 16 << 10
 // NewTLSClient runs a TLS client handshake over s and returns the stream
 // once it completed. On failure s is closed. A cancelled handshake
 // returns the cancellation error.
+//
+// The handshake has no time limit of its own (nothing in crypto/tls
+// times it out here): it waits as long as the peer makes it wait, unless
+// the caller's scope ends it. Bound it with a deadline, as in
+//
+//	err := task.FailAfter(ctx, 10*time.Second, func(ctx context.Context) error {
+//		ts, err = streams.NewTLSClient(ctx, s, cfg)
+//		return err
+//	})
 func NewTLSClient(ctx context.Context, s Stream, cfg *tls.Config) (*TLSStream, error) {
 	return newTLS(ctx, s, cfg, tls.Client)
 }
 
 // NewTLSServer runs a TLS server handshake over s; see NewTLSClient.
+//
+// The handshake has no time limit of its own: a client that connects and
+// then sends nothing (or sends its hello one byte a minute) holds the
+// connection's task for as long as it likes. A server bounds it with a
+// scope deadline around NewTLSServer, inside the handler; ServeTCP's
+// documentation shows how.
 func NewTLSServer(ctx context.Context, s Stream, cfg *tls.Config) (*TLSStream, error) {
 	return newTLS(ctx, s, cfg, tls.Server)
 }
@@ -109,6 +124,7 @@ func (t *TLSStream) Read(ctx context.Context, p []byte) (int, error) {
 		return 0, err
 	}
 	if t.closed.Load() {
+		task.Progress(ctx)
 		return 0, closedError("tls read", remoteOf(t.tr.s))
 	}
 	if len(p) == 0 {
@@ -129,10 +145,15 @@ func (t *TLSStream) Read(ctx context.Context, p []byte) (int, error) {
 				t.writeErr = opError("tls write", remoteOf(t.tr.s), task.ErrBrokenResource, ferr)
 			}
 		}
-		if n > 0 {
+		if n > 0 || err != errWouldBlock {
+			// Done without waiting when crypto/tls had the plaintext (or
+			// the end) already: the budget is spent as for a socket's
+			// immediate read, so buffered records cannot keep the loop.
 			if !waited {
 				task.Progress(ctx)
 			}
+		}
+		if n > 0 {
 			return n, nil
 		}
 		if err != errWouldBlock {
@@ -187,9 +208,11 @@ func (t *TLSStream) startWrite(ctx context.Context, op string) error {
 		return err
 	}
 	if t.closed.Load() {
+		task.Progress(ctx)
 		return closedError(op, remoteOf(t.tr.s))
 	}
 	if t.writeErr != nil {
+		task.Progress(ctx)
 		return t.writeErr
 	}
 	t.writing = true
@@ -218,7 +241,11 @@ func (t *TLSStream) flush(ctx context.Context) error {
 // io.EOF. This side can still read. Repeating it is harmless.
 func (t *TLSStream) CloseWrite(ctx context.Context) error {
 	if t.shut && !t.writing {
-		return task.CheckCancelled(ctx, "CloseWrite")
+		if err := task.CheckCancelled(ctx, "CloseWrite"); err != nil {
+			return err
+		}
+		task.Progress(ctx)
+		return nil
 	}
 	if err := t.startWrite(ctx, "tls close write"); err != nil {
 		return err
@@ -244,16 +271,29 @@ func (t *TLSStream) CloseWrite(ctx context.Context) error {
 // case); it never waits for the peer, since Close has no ctx to wait
 // with: call CloseWrite(ctx) first for a goodbye that waits (under a
 // deadline of your choosing, shielded if it runs in cleanup).
+//
+// From another goroutine it touches nothing but the closed flag and the
+// transport's Close (itself safe from any goroutine): the fields the
+// stream's tasks use are read only once Close knows it runs on their
+// loop, where no task runs at the same time.
 func (t *TLSStream) Close() error {
 	if t.closed.Swap(true) {
 		return nil
 	}
-	if tw, ok := t.tr.s.(tryWriter); ok && !t.writing && !t.shut && t.writeErr == nil && tw.onLoop() {
+	tw, ok := t.tr.s.(tryWriter)
+	if ok && tw.onLoop() && t.quiet() {
 		if t.tc.CloseWrite() == nil {
 			tw.tryWrite(t.tr.out)
 		}
 	}
 	return t.tr.s.Close()
+}
+
+// quiet reports whether close_notify may be sent now: no task is writing
+// or flushing records (its bytes would interleave with ours), and writing
+// is not over. Only on the stream's loop.
+func (t *TLSStream) quiet() bool {
+	return !t.writing && !t.flushing.Locked() && !t.shut && t.writeErr == nil
 }
 
 // tryWriter is a stream that can write without waiting (SocketStream).
