@@ -80,10 +80,11 @@ func (s *Sender[T]) Send(ctx context.Context, v T) error {
 func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error {
 	t, c := current(ctx, op)
 	s.ch.enter(t.r)
-	if err := s.usable(op); err != nil {
+	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
-	if err := t.check(ctx, c, op); err != nil {
+	if err := s.usable(op); err != nil {
+		t.r.spend(t) // failing at once still spends: a retry loop cannot keep the loop
 		return err
 	}
 	if s.ch.offer(t.r, item[T]{v: v, ack: ack}) {
@@ -292,39 +293,48 @@ func (ch *channel[T]) take(r *runner) (item[T], bool) {
 // buffer is drained it returns ErrEndOfChannel (which matches io.EOF), or
 // the CloseWithError error.
 func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
-	it, err := rc.receive(ctx, "Receiver.Receive")
+	it, t, err := rc.receive(ctx, "Receiver.Receive")
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	it.acked(rc.ch)
+	if t != nil {
+		t.r.spend(t)
+	}
 	return it.v, nil
 }
 
-func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], error) {
+// receive takes the next value. When it took one without waiting it
+// returns the task, whose budget the caller spends once the value is
+// settled (acked, or counted as leased): the yield that may come with it
+// must not show other receivers a channel that looks over while the value
+// is in neither the buffer nor a lease.
+func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], *Task, error) {
 	t, c := current(ctx, op)
 	rc.ch.enter(t.r)
-	if rc.closed {
-		return item[T]{}, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
-	}
 	if err := t.check(ctx, c, op); err != nil {
-		return item[T]{}, err
+		return item[T]{}, nil, err
+	}
+	if rc.closed {
+		t.r.spend(t) // failing at once still spends: a retry loop cannot keep the loop
+		return item[T]{}, nil, fmt.Errorf("task: %s: %w", op, ErrClosedResource)
 	}
 	ch := rc.ch
 	if it, ok := ch.take(t.r); ok {
-		t.r.spend(t)
-		return it, nil
+		return it, t, nil
 	}
 	if ch.over() {
-		return item[T]{}, ch.endErr()
+		t.r.spend(t) // the end is final: a caller that asks again yields too
+		return item[T]{}, nil, ch.endErr()
 	}
 	w := t.newWait(op)
 	w.owner, w.queue = rc, &ch.recvQ
 	ch.recvQ.push(w)
 	if err := t.r.block(ctx, c, t, w, op); err != nil {
-		return item[T]{}, err
+		return item[T]{}, nil, err
 	}
-	return ch.unbox(w.item), nil
+	return ch.unbox(w.item), nil, nil
 }
 
 // acked settles a plain receive: a SendAndWait sender is told.
@@ -368,7 +378,7 @@ func (l *Lease[T]) taskEnded(*Task) { l.Release() }
 
 // ReceiveLease takes the next value as a lease; see Lease.
 func (rc *Receiver[T]) ReceiveLease(ctx context.Context) (*Lease[T], error) {
-	it, err := rc.receive(ctx, "Receiver.ReceiveLease")
+	it, now, err := rc.receive(ctx, "Receiver.ReceiveLease")
 	if err != nil {
 		return nil, err
 	}
@@ -376,6 +386,9 @@ func (rc *Receiver[T]) ReceiveLease(ctx context.Context) (*Lease[T], error) {
 	t, _ := current(ctx, "Receiver.ReceiveLease")
 	l := &Lease[T]{ch: rc.ch, it: it, holder: t}
 	t.hold(l) // the holder may end without settling: then it goes back
+	if now != nil {
+		t.r.spend(t)
+	}
 	return l, nil
 }
 

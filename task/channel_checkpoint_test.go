@@ -1,0 +1,254 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// TestChannelCancelledFirst: Send and Receive are checkpoints that check
+// cancellation before anything else, so in a cancelled scope they fail
+// with the cancellation even when they could complete, or would fail for
+// another reason (a closed end, a broken channel), and take nothing.
+func TestChannelCancelledFirst(t *testing.T) {
+	cases := []struct {
+		name string
+		// call sets a channel up with ctx and operates on it with scoped,
+		// whose scope is cancelled; check then sees what is left.
+		call func(ctx, scoped context.Context) (err error, check func(ctx context.Context) error)
+	}{
+		{"Send with buffer room", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			s, r := NewChannel[int](1)
+			return s.Send(scoped, 1), func(context.Context) error {
+				if _, err := r.TryReceive(); !errors.Is(err, ErrWouldBlock) {
+					return fmt.Errorf("the cancelled Send delivered its value (TryReceive: %v)", err)
+				}
+				return nil
+			}
+		}},
+		{"Send on a closed end", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			s, _ := NewChannel[int](1)
+			s.Close()
+			return s.Send(scoped, 1), nil
+		}},
+		{"Send with every receiver gone", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			s, r := NewChannel[int](1)
+			r.Close()
+			return s.Send(scoped, 1), nil
+		}},
+		{"Receive with a value buffered", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			s, r := NewChannel[int](1)
+			if err := s.Send(ctx, 7); err != nil {
+				return err, nil
+			}
+			_, err := r.Receive(scoped)
+			return err, func(ctx context.Context) error {
+				if v, err := r.Receive(ctx); v != 7 || err != nil {
+					return fmt.Errorf("Receive after the scope = %d, %v; want the value the cancelled Receive left, 7", v, err)
+				}
+				return nil
+			}
+		}},
+		{"Receive on a closed end", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			_, r := NewChannel[int](1)
+			r.Close()
+			_, err := r.Receive(scoped)
+			return err, nil
+		}},
+		{"Receive at the end", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			s, r := NewChannel[int](1)
+			s.Close()
+			_, err := r.Receive(scoped)
+			return err, nil
+		}},
+		{"ReceiveLease with a value buffered", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+			s, r := NewChannel[int](1)
+			if err := s.Send(ctx, 7); err != nil {
+				return err, nil
+			}
+			_, err := r.ReceiveLease(scoped)
+			return err, nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mustRun(t, func(ctx context.Context) error {
+				var callErr error
+				var check func(context.Context) error
+				err := WithScope(ctx, func(scoped context.Context, s *Scope) error {
+					s.Cancel()
+					callErr, check = c.call(ctx, scoped)
+					return callErr
+				})
+				if !errors.Is(callErr, ErrCancelled) {
+					t.Errorf("%s in a cancelled scope: %v; want an error matching ErrCancelled", c.name, callErr)
+				} else if err != nil {
+					t.Errorf("the cancelled scope returned %v; want nil", err)
+				}
+				if check != nil {
+					if err := check(ctx); err != nil {
+						t.Error(err)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// TestChannelImmediateOperationsYieldWithinBudget: channel operations that
+// complete without waiting, successfully or not, spend the fairness
+// budget: a task looping on them lets another runnable task run within
+// 64 of them.
+func TestChannelImmediateOperationsYieldWithinBudget(t *testing.T) {
+	const total = 1000
+	cases := []struct {
+		name  string
+		setup func(ctx context.Context) (op func(ctx context.Context) error, err error)
+	}{
+		{"Receive of buffered values", func(ctx context.Context) (func(context.Context) error, error) {
+			s, r := NewChannel[int](total)
+			for i := range total {
+				if err := s.Send(ctx, i); err != nil {
+					return nil, err
+				}
+			}
+			return func(ctx context.Context) error { _, err := r.Receive(ctx); return err }, nil
+		}},
+		{"ReceiveLease of buffered values", func(ctx context.Context) (func(context.Context) error, error) {
+			s, r := NewChannel[int](total)
+			for i := range total {
+				if err := s.Send(ctx, i); err != nil {
+					return nil, err
+				}
+			}
+			return func(ctx context.Context) error {
+				l, err := r.ReceiveLease(ctx)
+				if err == nil {
+					l.Ack()
+				}
+				return err
+			}, nil
+		}},
+		{"Send into buffer room", func(ctx context.Context) (func(context.Context) error, error) {
+			s, _ := NewChannel[int](total)
+			return func(ctx context.Context) error { return s.Send(ctx, 1) }, nil
+		}},
+		{"Receive at the end, again and again", func(ctx context.Context) (func(context.Context) error, error) {
+			s, r := NewChannel[int](0)
+			s.Close()
+			return func(ctx context.Context) error {
+				if _, err := r.Receive(ctx); !errors.Is(err, ErrEndOfChannel) {
+					return fmt.Errorf("Receive: %v; want ErrEndOfChannel", err)
+				}
+				return nil
+			}, nil
+		}},
+		{"Send with every receiver gone, again and again", func(ctx context.Context) (func(context.Context) error, error) {
+			s, r := NewChannel[int](0)
+			r.Close()
+			return func(ctx context.Context) error {
+				if err := s.Send(ctx, 1); !errors.Is(err, ErrBrokenResource) {
+					return fmt.Errorf("Send: %v; want ErrBrokenResource", err)
+				}
+				return nil
+			}, nil
+		}},
+		{"Receive on a closed end, again and again", func(ctx context.Context) (func(context.Context) error, error) {
+			_, r := NewChannel[int](0)
+			r.Close()
+			return func(ctx context.Context) error {
+				if _, err := r.Receive(ctx); !errors.Is(err, ErrClosedResource) {
+					return fmt.Errorf("Receive: %v; want ErrClosedResource", err)
+				}
+				return nil
+			}, nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mustRun(t, func(ctx context.Context) error {
+				op, err := c.setup(ctx)
+				if err != nil {
+					return err
+				}
+				done, woken, seen := 0, -1, -1
+				var running Event
+				err = WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+					n.Go(func(ctx context.Context) error {
+						for done < total {
+							if err := op(ctx); err != nil {
+								return fmt.Errorf("operation %d: %w", done, err)
+							}
+							done++
+							if done == 1 {
+								woken = done
+								running.Set()
+							}
+						}
+						return nil
+					})
+					n.Go(func(ctx context.Context) error {
+						if err := running.Wait(ctx); err != nil {
+							return err
+						}
+						seen = done
+						return nil
+					})
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if ran := seen - woken; seen < 0 || ran > fairnessBudget {
+					t.Errorf("the other task ran after %d more operations; want at most %d (the fairness budget)", ran, fairnessBudget)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// TestChannelLeaseYieldShowsNoFalseEnd: a ReceiveLease that takes the
+// last value at once and then yields for fairness must not let another
+// receiver see the end of the channel while the value is in neither the
+// buffer nor a counted lease: released, the value must reach that
+// receiver.
+func TestChannelLeaseYieldShowsNoFalseEnd(t *testing.T) {
+	mustRun(t, func(ctx context.Context) error {
+		s, r := NewChannel[int](1)
+		if err := s.Send(ctx, 7); err != nil {
+			return err
+		}
+		s.Close()
+		var got int
+		var gotErr error
+		err := WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+			n.Go(func(ctx context.Context) error {
+				me, _ := current(ctx, "test")
+				me.budget = 1 // this ReceiveLease is the one that yields
+				l, err := r.ReceiveLease(ctx)
+				if err != nil {
+					return err
+				}
+				l.Release()
+				return nil
+			})
+			other := r.Clone()
+			n.Go(func(ctx context.Context) error {
+				defer other.Close()
+				got, gotErr = other.Receive(ctx)
+				return nil
+			})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if gotErr != nil || got != 7 {
+			t.Errorf("the other receiver got %d, %v; want the released value 7 (the end came while a lease was being taken)", got, gotErr)
+		}
+		return nil
+	})
+}
