@@ -57,8 +57,35 @@
 // stays closed. Deadline is the effective deadline on the loop's clock:
 // under a MockClock it is mock time, which the standard library reads as
 // wall time (hand a mock-clock ctx to code that times out on its own and
-// it will time out in real time). A context wrapped around ours (say
-// context.WithTimeout) is honoured by blocking calls.
+// it will time out in real time).
+//
+// A ctx ends with what it belongs to: a scope's ctx is Done, with Err
+// context.Canceled (or the cancellation it had before), once its closure
+// has returned; a task's once the task has ended; main's and the run's
+// root once Run returns. So `go worker(ctx)` never outlives its scope, and
+// a context.WithCancel child of a task ctx needs no cancel call to be
+// released. A blocking call made with the ctx of a scope that has exited
+// fails at once with an error matching context.Canceled.
+//
+// A context.Context wrapped around a task ctx (context.WithTimeout,
+// WithDeadline, WithCancel, WithCancelCause, WithValue, any depth) acts as
+// an enclosing scope for everything made with it: blocking calls, and
+// every scope, nursery and streams.Serve opened on it. Its deadline runs
+// on the loop's clock (under a MockClock, context.WithTimeout's wall-clock
+// deadline is read as mock time); its cancellation, from any goroutine,
+// wakes the task on the loop; its values stay visible inside; and the
+// error matches ErrCancelled and the wrapper's cause
+// (context.DeadlineExceeded for a deadline, WithCancelCause's cause). Like
+// an enclosing scope's, that cancellation passes through the scopes inside
+// it (MoveOnAfter does not report it as its own timeout) and a shield
+// opened on the wrapper keeps it out. A wrapper that adds nothing that can
+// end (WithValue alone) costs nothing.
+//
+// FailAfter and FailAt do not drop the error of the operation their
+// deadline interrupted: fn's error comes back with its operation, its
+// resource and fn's own wrapping ("reading reply: Sleep: timed out:
+// FailAfter deadline ... passed in task ..."), matching ErrTimeout and
+// context.DeadlineExceeded and no longer ErrCancelled.
 //
 // Only the blocking calls are restricted: a ctx belongs to one task, and
 // using it to block from another task, a loop callback or another
@@ -125,6 +152,13 @@
 // makes hour-long timeouts take no real time; autojump never happens while
 // a thread worker is busy. WaitAllTasksBlocked waits until the loop is
 // idle.
+//
+// WithParent(ctx) runs the whole loop under ctx: when ctx is done, every
+// task is cancelled as by a signal and Run returns an error matching ctx's
+// cause; ctx's values and deadline are every task's. From a goroutine
+// outside the loop, a Token runs work on it (Token.Run), and
+// Token.RunContext bounds that work by the caller's ctx: the pattern for
+// an HTTP handler that calls into a loop with its request's ctx.
 //
 // Run turns SIGINT and SIGTERM (WithSignals chooses others; WithSignals()
 // none) into cancellation of every task, and then returns an error

@@ -235,3 +235,26 @@ func TestFailAfterKeepsTheOperation(t *testing.T) {
 		return nil
 	})
 }
+
+// Token.RunContext: work run on the loop from another goroutine is bounded
+// by that goroutine's ctx (the HTTP-handler pattern) and sees its values.
+func TestTokenRunContext(t *testing.T) {
+	err := runNow(t, func(ctx context.Context) error {
+		tk := CurrentToken(ctx)
+		defer tk.Close()
+		return ToThread(ctx, func(context.Context) error { // plays the HTTP handler's goroutine
+			req, cancel := context.WithCancelCause(context.WithValue(context.Background(), valueKey{}, "request"))
+			err := tk.RunContext(req, func(ctx context.Context) error {
+				expect(t, ctx.Value(valueKey{}) == "request", "the request's values are not visible")
+				go cancel(errMine) // the client goes away
+				var never Event
+				return never.Wait(ctx)
+			})
+			expect(t, errors.Is(err, ErrCancelled) && errors.Is(err, errMine), "RunContext: %v", err)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -226,6 +226,44 @@ func (tk *Token) Run(fn func(ctx context.Context) error) error {
 	return tk.r.runFromOutside(fn, func() (*Scope, context.Context) { return tk.r.top, tk.r.top.ctx })
 }
 
+// RunContext is Run bounded by ctx, a context of the calling goroutine
+// (an HTTP request's, say): fn runs inside a scope that stands for ctx,
+// so ctx's deadline and cancellation reach fn's blocking calls as an
+// enclosing scope's would (errors match ErrCancelled and ctx's cause),
+// and ctx's values are visible to fn, before the loop's own:
+//
+//	func (s *server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+//		err := s.token.RunContext(req.Context(), func(ctx context.Context) error {
+//			return s.lookup(ctx, req.URL.Path) // cancelled if the client goes away
+//		})
+//		...
+//	}
+func (tk *Token) RunContext(ctx context.Context, fn func(ctx context.Context) error) error {
+	r := tk.r
+	return r.runFromOutside(func(taskCtx context.Context) error {
+		t, _ := current(taskCtx, "Token.RunContext")
+		s := r.open(t, t.scope, valuesFirst{ctx, taskCtx})
+		s.enterTask(t)
+		_, hasDL := ctx.Deadline()
+		r.link(s, ctx, hasDL, ctx.Done() != nil, true)
+		defer s.closeLink()
+		return fn(s.ctx)
+	}, func() (*Scope, context.Context) { return r.top, r.top.ctx })
+}
+
+// valuesFirst is a ctx whose values come from first, then from the rest.
+type valuesFirst struct {
+	first context.Context
+	context.Context
+}
+
+func (v valuesFirst) Value(key any) any {
+	if x := v.first.Value(key); x != nil {
+		return x
+	}
+	return v.Context.Value(key)
+}
+
 // Close releases the token; closing twice is harmless. Safe from any
 // goroutine.
 func (tk *Token) Close() {
