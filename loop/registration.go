@@ -1,7 +1,10 @@
 package loop
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"sync/atomic"
 
 	"github.com/f04742a6/reactor"
 )
@@ -27,7 +30,16 @@ type Registration struct {
 	// notify is called in the poll phase with the new readiness bits of
 	// each event. Invariant: nil once the registration is closed.
 	notify func(reactor.Ready)
+	// seq orders registrations by when they were made (Registrations).
+	seq uint64
+	// owner is the layer above's record of the fd (SetOwner).
+	owner any
 }
+
+// registrationSeq numbers registrations, process-wide: one atomic add per
+// Register, so that Registrations can list them in the order they were
+// made without a list to maintain on every open and close.
+var registrationSeq atomic.Uint64
 
 // Register registers fd for read and write readiness and calls notify on
 // the loop's goroutine, from the poll phase, with the bits each new event
@@ -49,7 +61,7 @@ func (l *Loop) Register(fd uintptr, notify func(reactor.Ready)) (*Registration, 
 	if err := l.poller.Register(fd); err != nil {
 		return nil, fmt.Errorf("loop: Register fd %d: %w", fd, err)
 	}
-	g := &Registration{l: l, fd: fd, notify: notify}
+	g := &Registration{l: l, fd: fd, notify: notify, seq: registrationSeq.Add(1)}
 	l.fds[fd] = &watch{reg: g}
 	l.registered++
 	return g, nil
@@ -57,6 +69,36 @@ func (l *Loop) Register(fd uintptr, notify func(reactor.Ready)) (*Registration, 
 
 // FD returns the registered fd.
 func (g *Registration) FD() uintptr { return g.fd }
+
+// SetOwner records v as what the fd belongs to in the layer above (task
+// records its PollFD), for whoever walks Registrations. It costs nothing
+// per event.
+func (g *Registration) SetOwner(v any) { g.owner = v }
+
+// Owner returns what SetOwner recorded, or nil.
+func (g *Registration) Owner() any { return g.owner }
+
+// Closed reports whether Close was called (or the loop closed).
+func (g *Registration) Closed() bool { return g.notify == nil }
+
+// Registrations returns the loop's open registrations, oldest first: what
+// a layer above closes and reports when it is done with the loop (task's
+// Run closes every socket still open when it returns). The loop keeps
+// every registration in its fd table anyway, so opening and closing one
+// costs nothing more; this call is O(n log n) in the fds the loop
+// watches, for the end of a run, not for every turn. Call it on the
+// loop's goroutine. After Close it returns none.
+func (l *Loop) Registrations() []*Registration {
+	l.checkOwner("Registrations")
+	var regs []*Registration
+	for _, w := range l.fds {
+		if w.reg != nil {
+			regs = append(regs, w.reg)
+		}
+	}
+	slices.SortFunc(regs, func(a, b *Registration) int { return cmp.Compare(a.seq, b.seq) })
+	return regs
+}
 
 // Ready returns the readiness bits set on the registration: what the
 // poller reported since the bits were last consumed. O(1), no system call.

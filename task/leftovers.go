@@ -1,5 +1,86 @@
 package task
 
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+)
+
 // closeLeftovers closes and reports, once, whatever is still open on the
-// run's loop when Run ends (sockets, listeners, registrations).
-func (r *runner) closeLeftovers() {}
+// run's loop when Run ends (sockets, listeners, registrations): one log
+// record each, at warning level, through the run's logger, oldest first.
+// It runs on the loop's goroutine after teardown (no task is left, and
+// the run is marked ended) and before the loop closes.
+//
+// Nothing is kept per operation for it: the loop's fd table already
+// holds every registration (loop.Registrations), and each one points
+// back at its PollFD.
+func (r *runner) closeLeftovers() {
+	log := r.cfg.logger
+	// Fd waits (WaitReadable, WaitWritable) still watched: only a run
+	// that gave up on tasks it could not unwind leaves one. The fd is the
+	// caller's: stop watching it, never close it.
+	keys := make([]fdKey, 0, len(r.fdWait))
+	for key := range r.fdWait {
+		keys = append(keys, key)
+	}
+	slices.SortFunc(keys, func(a, b fdKey) int { return cmp.Compare(a.fd, b.fd) })
+	for _, key := range keys {
+		w := r.fdWait[key]
+		op := "WaitReadable"
+		if key.write {
+			op = "WaitWritable"
+		}
+		r.unwatchFD(key)
+		log.LogAttrs(context.Background(), slog.LevelWarn,
+			"task: Run returned with an fd still watched; stopped watching it (the fd stays open: it is its owner's to close)",
+			slog.String("what", fmt.Sprintf("fd %d (%s)", key.fd, op)),
+			slog.Uint64("fd", uint64(key.fd)),
+			slog.String("task", w.t.Name()))
+	}
+	for _, g := range r.loop.Registrations() {
+		if f, ok := g.Owner().(*PollFD); ok && f.r == r {
+			f.leftover(log)
+		}
+	}
+}
+
+// leftover closes and reports f, still registered when its Run returned
+// (see RegisterFD and Own).
+func (f *PollFD) leftover(log *slog.Logger) {
+	if f.closed.Load() {
+		// Closed from another goroutine, and the run ended before its
+		// loop ran the rest of that Close (the callback is dropped with
+		// the loop): finish it here. The user did close it: no report.
+		f.reg.Close()
+		if p := f.pending.Load(); p != nil {
+			f.finishClose(*p)
+		}
+		// With no pending closeFD yet, the closing goroutine is between
+		// its two steps: its Post will fail (the run has ended) and it
+		// finishes the Close itself.
+		return
+	}
+	what := f.what() // first: an owner may ask the kernel for its address
+	f.reg.Close()
+	if f.owner == nil {
+		log.LogAttrs(context.Background(), slog.LevelWarn,
+			"task: Run returned with an fd still registered; unregistered it (the fd stays open: RegisterFD without Own leaves it to its owner)",
+			slog.String("what", what),
+			slog.Uint64("fd", uint64(f.fd)),
+			slog.String("task", f.maker()))
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("what", what),
+		slog.Uint64("fd", uint64(f.fd)),
+		slog.String("task", f.maker()),
+	}
+	if err := f.owner.Close(); err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	log.LogAttrs(context.Background(), slog.LevelWarn,
+		"task: Run returned with this still open; closed it (close it before its Run returns)", attrs...)
+}

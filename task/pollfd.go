@@ -3,6 +3,8 @@ package task
 import (
 	"context"
 	"fmt"
+	"path"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -26,8 +28,18 @@ import (
 // hang-up and error, once reported, stay set: they are the kernel's last
 // word, and a waiter on a hung-up fd never parks.
 //
-// Methods other than Close must be called from tasks of the loop that
-// registered the fd.
+// A PollFD belongs to the Run whose task registered it. Methods other
+// than Close, Closed, FD and OnLoop must be called from that Run's tasks;
+// CheckCancelled and the waits, called from a task of another Run (one
+// running at the same time, or one started after this one ended), panic
+// with a message that names the fd (its owner, see Own), the task that
+// made it and what to do instead. Close is safe from anywhere and at any
+// time, also after the Run returned, and idempotent.
+//
+// When Run returns, a PollFD still open is unregistered and reported
+// (one log record, through the Run's logger: what it is, its addresses,
+// the task that registered it), and closed if it has an owner; see
+// RegisterFD and Own.
 type PollFD struct {
 	r   *runner
 	reg *loop.Registration
@@ -41,6 +53,33 @@ type PollFD struct {
 
 	closed    atomic.Bool // Close was called: every later wait fails at once
 	closeOnce sync.Once
+	// pending is the closeFD of a Close handed to the loop from another
+	// goroutine: if the run ends before the loop runs it, Run's end
+	// finishes it (a callback posted after the loop's last turn is
+	// dropped).
+	pending atomic.Pointer[func(fd uintptr) error]
+
+	// owner is what the fd belongs to (Own): it names the fd in misuse
+	// panics and Run's report, and closes it when Run ends with it open.
+	// nil: a raw registration, which Run only unregisters.
+	owner FDOwner
+	// madeBy and madePC name the task that registered the fd (its given
+	// name, else its function's), for misuse panics and Run's report.
+	madeBy string
+	madePC uintptr
+}
+
+// FDOwner is what a PollFD's fd belongs to: a stream, a listener, a
+// datagram socket. See PollFD.Own.
+type FDOwner interface {
+	// String says what it is, with its addresses, for people ("TCP
+	// stream 127.0.0.1:41234->127.0.0.1:5000"). It must not block: it is
+	// called by misuse panics and by Run's report of what was left open.
+	String() string
+	// Close closes it, and the fd with it, through PollFD.Close. Run
+	// calls it on the loop's goroutine, after its last task has ended,
+	// for an owner still open when it returns; it must not block.
+	Close() error
 }
 
 // Directions of a PollFD.
@@ -57,16 +96,49 @@ var dirBits = [2]reactor.Ready{
 
 // RegisterFD registers fd (a non-blocking socket, pipe or other pollable
 // fd) with the calling task's loop until Close. Registering an fd twice,
-// or one AddReader/WaitReadable also watches, is an error.
+// or one AddReader/WaitReadable also watches, is an error. The PollFD
+// belongs to the calling task's Run: its tasks alone may wait on it.
+//
+// If the PollFD is still open when Run returns, Run unregisters it and
+// reports it: one log record (warning level, through the Run's logger)
+// naming it and the task that registered it. Whether Run also closes fd
+// depends on Own. Without Own it does not: fd stays open and is its
+// owner's to close, for Run cannot know how (Close is told, with
+// closeFD), and closing an fd that something else still holds (an
+// *os.File, a net.Conn) would later close whatever file reuses its
+// number. A type that owns its fd (every stream and listener of package
+// streams) says so with Own, and Run closes it through the owner.
 func RegisterFD(ctx context.Context, fd uintptr) (*PollFD, error) {
 	t, _ := current(ctx, "RegisterFD")
-	f := &PollFD{r: t.r, fd: fd, ready: reactor.Readable | reactor.Writable}
+	f := &PollFD{r: t.r, fd: fd, ready: reactor.Readable | reactor.Writable, madeBy: t.name, madePC: t.pc}
 	reg, err := t.r.loop.Register(fd, f.notify)
 	if err != nil {
 		return nil, fmt.Errorf("task: RegisterFD: %w", err)
 	}
+	reg.SetOwner(f) // what Run's end finds among the loop's registrations
 	f.reg = reg
 	return f, nil
+}
+
+// Own hands the fd to owner, the object it belongs to (a stream, a
+// listener): misuse panics and Run's report name the fd by
+// owner.String(), and if the PollFD is still open when its Run returns,
+// Run closes it with owner.Close(), which must close this PollFD (and
+// must not block). Call it once, right after RegisterFD, from the task
+// that registered the fd.
+func (f *PollFD) Own(owner FDOwner) { f.owner = owner }
+
+// CheckCancelled is CheckCancelled for an operation on the fd: the cancel
+// half of a checkpoint, which an operation with a ctx calls first. It
+// panics if the calling task is not of the fd's Run (another Run, or one
+// that started after the fd's ended), naming the fd and saying what to
+// do instead. One comparison more than CheckCancelled.
+func (f *PollFD) CheckCancelled(ctx context.Context, op string) error {
+	t, c := current(ctx, op)
+	if t.r != f.r {
+		panic(f.misuse(op))
+	}
+	return t.check(ctx, c, op)
 }
 
 // FD returns the registered fd.
@@ -102,7 +174,8 @@ func (f *PollFD) Consume(bits reactor.Ready) {
 // wait half of a checkpoint: a cancelled task's wait fails with the
 // cancellation error, and a PollFD closed while it waits (or before)
 // fails with an error matching ErrClosedResource. op names the caller's
-// operation in errors.
+// operation in errors. Called from a task of another Run it panics (see
+// CheckCancelled).
 func (f *PollFD) WaitReadable(ctx context.Context, op string) error {
 	return f.wait(ctx, dirRead, op)
 }
@@ -114,6 +187,9 @@ func (f *PollFD) WaitWritable(ctx context.Context, op string) error {
 
 func (f *PollFD) wait(ctx context.Context, dir int, op string) error {
 	t, c := current(ctx, op)
+	if t.r != f.r {
+		panic(f.misuse(op))
+	}
 	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
@@ -142,18 +218,30 @@ func (f *PollFD) Closed() bool { return f.closed.Load() }
 // goroutine: from a task of the fd's loop, it all happens before Close
 // returns; from anywhere else, Close marks the PollFD closed at once (no
 // later wait starts) and hands the rest to the loop, which runs it on its
-// next turn, or, if the run has ended, runs it before returning. It
-// returns closeFD's error when closeFD ran before it returned; later calls
-// return nil.
+// next turn, or, if the run has ended, runs it before returning (a Close
+// handed over too late for the loop's last turn is finished when Run
+// returns). Tasks of other Runs may call it too, and so may anyone after
+// the Run returned: a PollFD that Run closed (see Own) is closed already,
+// and Close returns nil. It returns closeFD's error when closeFD ran
+// before it returned; later calls return nil.
 func (f *PollFD) Close(closeFD func(fd uintptr) error) error {
 	if f.closed.Swap(true) {
 		return nil
 	}
-	l := LoopRef{f.r}
-	if l.OnLoop() {
+	if (LoopRef{f.r}).OnLoop() {
 		return f.finishClose(closeFD)
 	}
-	if err := l.Post(func() { f.finishClose(closeFD) }); err != nil {
+	return f.closeLater(closeFD)
+}
+
+// closeLater is Close from outside the fd's loop: the loop finishes it,
+// or, once the run has ended, the caller.
+func (f *PollFD) closeLater(closeFD func(fd uintptr) error) error {
+	// Before Post: a run that ends before its loop runs the callback
+	// finishes the Close from here (see leftover). Post checks that the
+	// run has not ended after this store, so one of the two sees the other.
+	f.pending.Store(&closeFD)
+	if err := (LoopRef{f.r}).Post(func() { f.finishClose(closeFD) }); err != nil {
 		return f.finishClose(closeFD) // the loop is gone, and so is the registration
 	}
 	return nil
@@ -178,3 +266,48 @@ func (f *PollFD) finishClose(closeFD func(fd uintptr) error) (err error) {
 // OnLoop reports whether the caller is a task of the fd's loop (about
 // 2 µs; see LoopRef.OnLoop).
 func (f *PollFD) OnLoop() bool { return LoopRef{f.r}.OnLoop() }
+
+// what names the fd for people: its owner's description, or the bare fd.
+func (f *PollFD) what() string {
+	if f.owner != nil {
+		return f.owner.String()
+	}
+	return fmt.Sprintf("fd %d (RegisterFD)", f.fd)
+}
+
+// maker names the task that registered the fd.
+func (f *PollFD) maker() string {
+	if f.madeBy != "" {
+		return f.madeBy
+	}
+	return funcNameAt(f.madePC)
+}
+
+// misusePrefix is the package a misuse panic speaks for: the owner's
+// ("streams: Read on TCP stream ..."), or task's for a raw registration.
+func (f *PollFD) misusePrefix() string {
+	if f.owner != nil {
+		t := reflect.TypeOf(f.owner)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if p := t.PkgPath(); p != "" {
+			return path.Base(p)
+		}
+	}
+	return "task"
+}
+
+// misuse is the panic message for op called from a task of a Run other
+// than the fd's.
+func (f *PollFD) misuse(op string) string {
+	head := fmt.Sprintf("%s: %s on %s, made by task %q", f.misusePrefix(), op, f.what(), f.maker())
+	if f.r.ended.Load() {
+		fate := "closes it"
+		if f.owner == nil {
+			fate = "unregisters it"
+		}
+		return fmt.Sprintf("%s in a Run that has ended; it belongs to the Run that made it, which %s when it returns: open it inside this Run, or pass data between runs with a Token (task.CurrentToken)", head, fate)
+	}
+	return fmt.Sprintf("%s in another Run, which is still running; it belongs to the Run that made it: use it from that Run's tasks (hand them the work with a Token of that Run, task.CurrentToken), or open one inside this Run", head)
+}
