@@ -72,7 +72,9 @@ type Receiver[T any] struct {
 // Send sends v, blocking until a receiver or the buffer takes it. It
 // fails with ErrClosedResource if this end is closed, ErrBrokenResource
 // if every receive end is, and with cancellation, in which case v was not
-// sent.
+// sent. It is a checkpoint: cancellation is checked before anything else,
+// and a Send that succeeds or fails without waiting spends the fairness
+// budget.
 func (s *Sender[T]) Send(ctx context.Context, v T) error {
 	return s.send(ctx, v, "Sender.Send", nil)
 }
@@ -150,8 +152,7 @@ func (s *Sender[T]) usable(op string) error {
 // it now.
 func (ch *channel[T]) offer(r *runner, it item[T]) bool {
 	if w := ch.recvQ.pop(); w != nil {
-		w.item = ch.box(it)
-		r.wake(w, nil)
+		ch.handTo(r, w, it)
 		return true
 	}
 	if ch.buf.len() < ch.capacity {
@@ -160,6 +161,21 @@ func (ch *channel[T]) offer(r *runner, it item[T]) bool {
 	}
 	return false
 }
+
+// handTo gives it to a parked receiver. A value handed to a ReceiveLease
+// is a lease from here on, before its task runs again: until then the
+// channel must not look over to the other receivers (a Release would
+// find nobody left to take it back).
+func (ch *channel[T]) handTo(r *runner, w *waiter, it item[T]) {
+	w.item = ch.box(it)
+	if w.op == opReceiveLease {
+		ch.leases++
+	}
+	r.wake(w, nil)
+}
+
+// opReceiveLease names ReceiveLease's waits, which handTo counts as leases.
+const opReceiveLease = "Receiver.ReceiveLease"
 
 // TrySend sends v if a receiver or the buffer can take it at once, and
 // fails with ErrWouldBlock otherwise. It is not a checkpoint.
@@ -291,7 +307,7 @@ func (ch *channel[T]) take(r *runner) (item[T], bool) {
 
 // Receive returns the next value. Once every send end is closed and the
 // buffer is drained it returns ErrEndOfChannel (which matches io.EOF), or
-// the CloseWithError error.
+// the CloseWithError error. It is a checkpoint, like Send.
 func (rc *Receiver[T]) Receive(ctx context.Context) (T, error) {
 	it, t, err := rc.receive(ctx, "Receiver.Receive")
 	if err != nil {
@@ -378,12 +394,14 @@ func (l *Lease[T]) taskEnded(*Task) { l.Release() }
 
 // ReceiveLease takes the next value as a lease; see Lease.
 func (rc *Receiver[T]) ReceiveLease(ctx context.Context) (*Lease[T], error) {
-	it, now, err := rc.receive(ctx, "Receiver.ReceiveLease")
+	it, now, err := rc.receive(ctx, opReceiveLease)
 	if err != nil {
 		return nil, err
 	}
-	rc.ch.leases++
-	t, _ := current(ctx, "Receiver.ReceiveLease")
+	if now != nil {
+		rc.ch.leases++ // taken at once; a hand-off to our wait counted it already
+	}
+	t, _ := current(ctx, opReceiveLease)
 	l := &Lease[T]{ch: rc.ch, it: it, holder: t}
 	t.hold(l) // the holder may end without settling: then it goes back
 	if now != nil {
@@ -424,8 +442,7 @@ func (l *Lease[T]) Release() {
 		return // nobody left to take it
 	}
 	if w := ch.recvQ.pop(); w != nil {
-		w.item = ch.box(l.it)
-		w.t.r.wake(w, nil)
+		ch.handTo(w.t.r, w, l.it)
 		// That may have been the last value: the other receivers must hear
 		// of the end (found by FuzzChannelNothingLost, seed -276).
 		ch.wakeAtEnd()

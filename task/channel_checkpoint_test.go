@@ -252,3 +252,46 @@ func TestChannelLeaseYieldShowsNoFalseEnd(t *testing.T) {
 		return nil
 	})
 }
+
+// TestChannelLeaseHandOffShowsNoFalseEnd: a value handed to a blocked
+// ReceiveLease is in flight from the hand-off on, before the receiving
+// task runs again: closing the last send end right after must not end
+// the channel for the other receivers, so that the value, released,
+// reaches one of them.
+func TestChannelLeaseHandOffShowsNoFalseEnd(t *testing.T) {
+	mustRun(t, func(ctx context.Context) error {
+		s, r := NewChannel[int](0)
+		other := r.Clone()
+		var got int
+		var gotErr error
+		err := WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
+			n.Go(func(ctx context.Context) error {
+				l, err := r.ReceiveLease(ctx)
+				if err != nil {
+					return err
+				}
+				l.Release() // could not process it: someone else should
+				return nil
+			})
+			n.Go(func(ctx context.Context) error {
+				defer other.Close()
+				got, gotErr = other.Receive(ctx)
+				return nil
+			})
+			if err := WaitAllTasksBlocked(ctx); err != nil {
+				return err
+			}
+			if err := s.Send(ctx, 7); err != nil { // to the lease, the first waiter
+				return err
+			}
+			return s.Close()
+		})
+		if err != nil {
+			return err
+		}
+		if gotErr != nil || got != 7 {
+			t.Errorf("the other receiver got %d, %v; want the released value 7 (the end came while a lease was in flight)", got, gotErr)
+		}
+		return nil
+	})
+}
