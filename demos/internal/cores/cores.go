@@ -16,7 +16,9 @@ import (
 // on loop i until it returns, the run is interrupted (SIGINT, SIGTERM),
 // or stop is closed (nil: never). An address with port 0 gets a port on
 // loop 0, which the other loops then share. ready, if not nil, receives
-// the bound address once every loop listens.
+// the bound address once every loop listens and has started serve: each
+// serve has run up to its first blocking call (typically waiting for a
+// connection in Accept).
 //
 // More than one loop needs SO_REUSEPORT: on Windows, which has none,
 // Serve fails for loops > 1; on macOS the option exists but the kernel
@@ -26,8 +28,9 @@ func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, 
 	if loops > 1 {
 		opts = append(opts, streams.ReusePort())
 	}
-	// bound passes loop 0's address on, loop to loop: each receive is
-	// followed by one send, so no send ever blocks a loop.
+	// bound passes loop 0's address on, loop to loop; listening counts
+	// the loops whose serve has started. Loops send and receive on them
+	// from worker threads (SendOn, WaitFor), never on the loop itself.
 	bound := make(chan net.Addr, 1)
 	listening := make(chan struct{}, loops)
 	return task.RunParallel(loops, func(ctx context.Context, i int) error {
@@ -37,7 +40,9 @@ func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, 
 			if err != nil {
 				return err
 			}
-			bound <- a
+			if err := SendOn(ctx, bound, a); err != nil {
+				return err
+			}
 			addr = a.String()
 		}
 		l, err := streams.ListenTCP(ctx, addr, opts...)
@@ -46,11 +51,25 @@ func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, 
 		}
 		defer l.Close()
 		if i == 0 {
-			bound <- l.Addr()
+			if err := SendOn(ctx, bound, l.Addr()); err != nil {
+				return err
+			}
 		}
-		listening <- struct{}{}
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			n.Go(func(ctx context.Context) error { return serve(ctx, l, i) })
+			// Start returns once serve's task has called started and then
+			// run on, inside serve, to its first blocking call: one task
+			// runs at a time on a loop, and started does not yield. So
+			// serve has started before this loop counts as listening.
+			_, err := task.Start(ctx, n, func(ctx context.Context, started func(struct{})) error {
+				started(struct{}{})
+				return serve(ctx, l, i)
+			})
+			if err != nil {
+				return err
+			}
+			if err := SendOn(ctx, listening, struct{}{}); err != nil {
+				return err
+			}
 			if stop != nil {
 				n.Go(func(ctx context.Context) error {
 					if _, err := WaitFor(ctx, stop); err != nil {
@@ -66,7 +85,7 @@ func Serve(addr string, loops int, ready chan<- net.Addr, stop <-chan struct{}, 
 						return err
 					}
 				}
-				ready <- l.Addr()
+				return SendOn(ctx, ready, l.Addr())
 			}
 			return nil
 		})
@@ -86,6 +105,19 @@ func WaitFor[T any](ctx context.Context, ch <-chan T) (T, error) {
 		}
 	})
 	return v, err
+}
+
+// SendOn sends v on a Go channel without blocking the loop: on a worker
+// thread, as WaitFor receives.
+func SendOn[T any](ctx context.Context, ch chan<- T, v T) error {
+	return task.ToThread(ctx, func(wctx context.Context) error {
+		select {
+		case ch <- v:
+			return nil
+		case <-wctx.Done():
+			return wctx.Err()
+		}
+	})
 }
 
 // WithClient runs a demo's server (serve, such as Serve with its

@@ -13,8 +13,8 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// Every loop listens on the one address before ready, and closing stop
-// ends them all.
+// Every loop listens on the one address, and has started serving, before
+// ready; closing stop ends them all.
 func TestServeListensOnEveryLoopUntilStop(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("one loop per core needs SO_REUSEPORT, which Windows does not have")
