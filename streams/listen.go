@@ -41,7 +41,8 @@ type listenConfig struct {
 func ReusePort() ListenOption { return func(c *listenConfig) { c.reusePort = true } }
 
 // ListenLogger sets where Accept reports that it backs off (descriptor
-// exhaustion); the default is slog.Default().
+// exhaustion), and where Serve reports the listener's failed connections
+// (see ServeLogging); the default is slog.Default().
 func ListenLogger(l *slog.Logger) ListenOption { return func(c *listenConfig) { c.logger = l } }
 
 // ListenTCP listens on address ("127.0.0.1:0", "[::1]:8080", ":80"; an
