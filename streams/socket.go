@@ -15,9 +15,14 @@ import (
 // complete at once is one system call and allocates nothing; one that
 // would block parks its task until the poller reports readiness.
 //
-// A SocketStream belongs to the loop of the task that made it (DialTCP,
-// Accept): Read, Write and CloseWrite must be called from that loop's
-// tasks; Close, LocalAddr, RemoteAddr and FD from anywhere.
+// A SocketStream belongs to the Run whose task made it (DialTCP, Accept):
+// Read, Write and CloseWrite must be called from that Run's tasks, and
+// panic otherwise (from a task of another Run, or of a Run started after
+// it ended), naming the stream and what to do instead; Close, LocalAddr,
+// RemoteAddr, FD and String work from anywhere, also after the Run
+// returned. A stream still open when its Run returns is closed then, and
+// reported (one log record through the Run's logger, naming the stream,
+// its addresses and the task that made it): close it before.
 type SocketStream struct {
 	pfd    *task.PollFD
 	fd     uintptr
@@ -40,8 +45,9 @@ type SocketStream struct {
 }
 
 // newSocketStream registers fd (a connected non-blocking socket to
-// remote, or nil: ask the kernel) with the calling task's loop. On error
-// fd is closed.
+// remote, or nil: ask the kernel) with the calling task's loop, owned by
+// the stream (the Run closes it if it is left open). On error fd is
+// closed.
 func newSocketStream(ctx context.Context, fd uintptr, typ int, remote net.Addr) (*SocketStream, error) {
 	pfd, err := task.RegisterFD(ctx, fd)
 	if err != nil {
@@ -51,7 +57,9 @@ func newSocketStream(ctx context.Context, fd uintptr, typ int, remote net.Addr) 
 	if remote == nil {
 		remote = sysRemoteAddr(fd, typ)
 	}
-	return &SocketStream{pfd: pfd, fd: fd, typ: typ, remote: remote}, nil
+	s := &SocketStream{pfd: pfd, fd: fd, typ: typ, remote: remote}
+	pfd.Own(s)
+	return s, nil
 }
 
 const (
@@ -67,11 +75,11 @@ const (
 // peer gives an error matching task.ErrBrokenResource and the errno
 // (syscall.ECONNRESET), and every later Read gives it again.
 func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
+	if err := s.pfd.CheckCancelled(ctx, "Read"); err != nil {
+		return 0, err
+	}
 	if s.reading {
 		return 0, busyError("read", s.remote, "reading")
-	}
-	if err := task.CheckCancelled(ctx, "Read"); err != nil {
-		return 0, err
 	}
 	if s.pfd.Closed() {
 		return 0, closedError("read", s.remote)
@@ -175,11 +183,11 @@ func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
 
 // startWrite is the common start of Write and CloseWrite.
 func (s *SocketStream) startWrite(ctx context.Context, op string) error {
+	if err := s.pfd.CheckCancelled(ctx, op); err != nil {
+		return err
+	}
 	if s.writing {
 		return busyError(op, s.remote, "writing")
-	}
-	if err := task.CheckCancelled(ctx, op); err != nil {
-		return err
 	}
 	if s.pfd.Closed() {
 		return closedError(op, s.remote)
@@ -196,7 +204,7 @@ func (s *SocketStream) startWrite(ctx context.Context, op string) error {
 // is harmless; later Writes fail with task.ErrClosedResource.
 func (s *SocketStream) CloseWrite(ctx context.Context) error {
 	if s.shut && !s.writing {
-		return task.CheckCancelled(ctx, "CloseWrite")
+		return s.pfd.CheckCancelled(ctx, "CloseWrite")
 	}
 	if err := s.startWrite(ctx, "close write"); err != nil {
 		return err
@@ -211,11 +219,12 @@ func (s *SocketStream) CloseWrite(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the socket. It is idempotent and safe from any goroutine;
-// a task blocked in Read or Write is woken with an error matching
-// task.ErrClosedResource. From a task of the stream's loop the fd is
-// released before Close returns; from another goroutine, on the loop's
-// next turn.
+// Close closes the socket. It is idempotent and safe from any goroutine,
+// also from another Run and after the stream's Run returned (which closed
+// it already if it was left open); a task blocked in Read or Write is
+// woken with an error matching task.ErrClosedResource. From a task of the
+// stream's loop the fd is released before Close returns; from another
+// goroutine, on the loop's next turn.
 func (s *SocketStream) Close() error {
 	return s.pfd.Close(sysClose)
 }
@@ -234,6 +243,58 @@ func (s *SocketStream) LocalAddr() net.Addr {
 
 // RemoteAddr returns the peer's address.
 func (s *SocketStream) RemoteAddr() net.Addr { return s.remote }
+
+// String names the stream with its addresses, local first: "TCP stream
+// 127.0.0.1:41234->127.0.0.1:5000" ("?" for a local address asked for the
+// first time after Close). Safe from any goroutine.
+func (s *SocketStream) String() string {
+	local := s.LocalAddr()
+	kind := "TCP stream"
+	if isUnixAddr(s.remote) || isUnixAddr(local) {
+		kind = "Unix stream"
+	}
+	return kind + " " + addrString(local) + "->" + addrString(s.remote)
+}
+
+func isUnixAddr(a net.Addr) bool {
+	_, unix := a.(*net.UnixAddr)
+	return unix
+}
+
+// String names the listener with its address: "TCP listener
+// 127.0.0.1:5000", "Unix listener /run/app.sock". Safe from any goroutine.
+func (l *SocketListener) String() string {
+	kind := "TCP listener"
+	if isUnixAddr(l.addr) {
+		kind = "Unix listener"
+	}
+	return kind + " " + addrString(l.addr)
+}
+
+// addrString is an address for String: "?" when unknown, "unnamed" for
+// an unbound Unix socket.
+func addrString(a net.Addr) string {
+	switch a := a.(type) {
+	case nil:
+		return "?"
+	case *net.UnixAddr:
+		if a == nil {
+			return "?"
+		}
+		if a.Name == "" {
+			return "unnamed"
+		}
+	case *net.TCPAddr:
+		if a == nil {
+			return "?"
+		}
+	case *net.UDPAddr:
+		if a == nil {
+			return "?"
+		}
+	}
+	return a.String()
+}
 
 // FD returns the socket, for socket options. Do not read, write or close
 // it behind the stream's back.

@@ -12,6 +12,13 @@ import (
 
 // DatagramSocket is a UDP socket registered with its task's loop. One task
 // may read while another writes; Close is safe from any goroutine.
+//
+// It belongs to the Run whose task made it: ReadFrom and WriteTo from a
+// task of another Run (or of a Run started after it ended) panic, naming
+// the socket and what to do instead; Close, LocalAddr and String work
+// from anywhere, also after the Run returned. A socket still open when
+// its Run returns is closed then and reported (one log record through the
+// Run's logger).
 type DatagramSocket struct {
 	pfd              *task.PollFD
 	fd               uintptr
@@ -44,17 +51,19 @@ func ListenUDP(ctx context.Context, address string) (*DatagramSocket, error) {
 		sysClose(fd)
 		return nil, opError("listen udp", where, nil, err)
 	}
-	return &DatagramSocket{pfd: pfd, fd: fd, local: sysLocalAddr(fd, sockDgram)}, nil
+	d := &DatagramSocket{pfd: pfd, fd: fd, local: sysLocalAddr(fd, sockDgram)}
+	pfd.Own(d)
+	return d, nil
 }
 
 // ReadFrom receives one datagram into p and returns its length and
 // sender. A datagram longer than p is cut to len(p).
 func (d *DatagramSocket) ReadFrom(ctx context.Context, p []byte) (int, netip.AddrPort, error) {
+	if err := d.begin(ctx, "ReadFrom", "read from"); err != nil {
+		return 0, netip.AddrPort{}, err
+	}
 	if d.reading {
 		return 0, netip.AddrPort{}, busyError("read from", d.local, "reading")
-	}
-	if err := d.begin(ctx, "read from"); err != nil {
-		return 0, netip.AddrPort{}, err
 	}
 	d.reading = true
 	defer func() { d.reading = false }()
@@ -78,11 +87,11 @@ func (d *DatagramSocket) ReadFrom(ctx context.Context, p []byte) (int, netip.Add
 
 // WriteTo sends p as one datagram to addr.
 func (d *DatagramSocket) WriteTo(ctx context.Context, p []byte, addr netip.AddrPort) (int, error) {
+	if err := d.begin(ctx, "WriteTo", "write to"); err != nil {
+		return 0, err
+	}
 	if d.writing {
 		return 0, busyError("write to", d.local, "writing")
-	}
-	if err := d.begin(ctx, "write to"); err != nil {
-		return 0, err
 	}
 	d.writing = true
 	defer func() { d.writing = false }()
@@ -105,8 +114,11 @@ func (d *DatagramSocket) WriteTo(ctx context.Context, p []byte, addr netip.AddrP
 	}
 }
 
-func (d *DatagramSocket) begin(ctx context.Context, op string) error {
-	if err := task.CheckCancelled(ctx, op); err != nil {
+// begin is the start of ReadFrom and WriteTo: the Run check and the
+// cancel check (named after the method, as the waits are), then closed
+// (named in errors' words).
+func (d *DatagramSocket) begin(ctx context.Context, method, op string) error {
+	if err := d.pfd.CheckCancelled(ctx, method); err != nil {
 		return err
 	}
 	if d.pfd.Closed() {
@@ -125,5 +137,9 @@ func (d *DatagramSocket) waitError(op string, err error) error {
 // LocalAddr returns the bound address.
 func (d *DatagramSocket) LocalAddr() net.Addr { return d.local }
 
-// Close closes the socket; idempotent, safe from any goroutine.
+// Close closes the socket; idempotent, safe from any goroutine, also
+// after the socket's Run returned (which closed it if it was left open).
 func (d *DatagramSocket) Close() error { return d.pfd.Close(sysClose) }
+
+// String names the socket with its address: "UDP socket 127.0.0.1:5353".
+func (d *DatagramSocket) String() string { return "UDP socket " + addrString(d.local) }

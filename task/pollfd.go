@@ -128,6 +128,19 @@ func RegisterFD(ctx context.Context, fd uintptr) (*PollFD, error) {
 // that registered the fd.
 func (f *PollFD) Own(owner FDOwner) { f.owner = owner }
 
+// Adopt records the calling task, instead of the one that registered the
+// fd, as the task that made it (named by misuse panics and Run's report):
+// for a layer that registers fds in helper tasks and hands the result to
+// its caller (a dial's attempts). The caller must be a task of the fd's
+// Run.
+func (f *PollFD) Adopt(ctx context.Context) {
+	t, _ := current(ctx, "Adopt")
+	if t.r != f.r {
+		panic(f.misuse("Adopt"))
+	}
+	f.madeBy, f.madePC = t.name, t.pc
+}
+
 // CheckCancelled is CheckCancelled for an operation on the fd: the cancel
 // half of a checkpoint, which an operation with a ctx calls first. It
 // panics if the calling task is not of the fd's Run (another Run, or one
