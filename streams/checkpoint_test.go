@@ -306,100 +306,121 @@ func TestImmediateOperationsYieldWithinBudget(t *testing.T) {
 }
 
 // TestImmediateOperationsCancelled: the same operations fail with the
-// cancellation error in a cancelled scope although they could complete.
+// cancellation error in a cancelled scope although they could complete
+// (or would fail as busy). Each case sets up outside the scope and makes
+// only the operation under test inside it.
 func TestImmediateOperationsCancelled(t *testing.T) {
+	type op = func(scoped context.Context) error
 	cases := []struct {
 		name string
-		call func(ctx, scoped context.Context) error
+		// setup prepares, with ctx, an operation that could complete at once.
+		setup func(ctx context.Context, n *task.Nursery) (op, func(), error)
 	}{
-		{"MemoryStream.Read with bytes buffered", func(ctx, scoped context.Context) error {
+		{"MemoryStream.Read with bytes buffered", func(ctx context.Context, _ *task.Nursery) (op, func(), error) {
 			w, r := streams.MemoryPair(16)
-			defer w.Close()
-			defer r.Close()
 			if _, err := w.Write(ctx, []byte("hello")); err != nil {
-				return err
+				return nil, nil, err
 			}
-			_, err := r.Read(scoped, make([]byte, 8))
-			return err
+			return func(scoped context.Context) error { _, err := r.Read(scoped, make([]byte, 8)); return err },
+				func() { w.Close(); r.Close() }, nil
 		}},
-		{"MemoryStream.Write with room", func(ctx, scoped context.Context) error {
+		{"MemoryStream.Read while another task reads", func(ctx context.Context, n *task.Nursery) (op, func(), error) {
 			w, r := streams.MemoryPair(16)
-			defer w.Close()
-			defer r.Close()
-			_, err := w.Write(scoped, []byte("hello"))
-			return err
+			n.Go(func(ctx context.Context) error {
+				r.Read(ctx, make([]byte, 1)) // parks until Close
+				return nil
+			})
+			if err := task.WaitAllTasksBlocked(ctx); err != nil {
+				return nil, nil, err
+			}
+			return func(scoped context.Context) error { _, err := r.Read(scoped, make([]byte, 1)); return err },
+				func() { w.Close(); r.Close() }, nil
 		}},
-		{"TLSStream.Read of buffered plaintext", func(ctx, scoped context.Context) error {
+		{"MemoryStream.Write with room", func(ctx context.Context, _ *task.Nursery) (op, func(), error) {
+			w, r := streams.MemoryPair(16)
+			return func(scoped context.Context) error { _, err := w.Write(scoped, []byte("hello")); return err },
+				func() { w.Close(); r.Close() }, nil
+		}},
+		{"TLSStream.Read of buffered plaintext", func(ctx context.Context, _ *task.Nursery) (op, func(), error) {
 			c, s, err := tlsOver(memoryPair(1 << 16))(ctx)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			defer c.Close()
-			defer s.Close()
+			cleanup := func() { c.Close(); s.Close() }
 			if _, err := c.Write(ctx, []byte("hello")); err != nil {
-				return err
+				cleanup()
+				return nil, nil, err
 			}
 			p := make([]byte, 1)
 			if _, err := s.Read(ctx, p); err != nil {
-				return err
+				cleanup()
+				return nil, nil, err
 			}
-			_, err = s.Read(scoped, p)
-			return err
+			return func(scoped context.Context) error { _, err := s.Read(scoped, p); return err }, cleanup, nil
 		}},
-		{"TLSStream.CloseWrite repeated", func(ctx, scoped context.Context) error {
+		{"TLSStream.CloseWrite repeated", func(ctx context.Context, _ *task.Nursery) (op, func(), error) {
 			c, s, err := tlsOver(memoryPair(1 << 16))(ctx)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			defer c.Close()
-			defer s.Close()
+			cleanup := func() { c.Close(); s.Close() }
 			if err := c.(streams.HalfCloser).CloseWrite(ctx); err != nil {
-				return err
+				cleanup()
+				return nil, nil, err
 			}
-			return c.(streams.HalfCloser).CloseWrite(scoped)
+			return func(scoped context.Context) error { return c.(streams.HalfCloser).CloseWrite(scoped) }, cleanup, nil
 		}},
-		{"MemoryListener.Accept of a backlog", func(ctx, scoped context.Context) error {
+		{"MemoryListener.Accept of a backlog", func(ctx context.Context, _ *task.Nursery) (op, func(), error) {
 			l := streams.NewMemoryListener(0)
-			defer l.Close()
 			c, err := l.Dial(ctx)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			defer c.Close()
-			s, err := l.Accept(scoped)
-			if s != nil {
-				s.Close()
-			}
-			return err
+			var s streams.Stream
+			return func(scoped context.Context) error {
+					var err error
+					s, err = l.Accept(scoped)
+					return err
+				}, func() {
+					if s != nil {
+						s.Close()
+					}
+					c.Close()
+					l.Close()
+				}, nil
 		}},
-		{"Conn.Read past its deadline", func(ctx, scoped context.Context) error {
+		{"Conn.Read past its deadline", func(ctx context.Context, _ *task.Nursery) (op, func(), error) {
 			_, r := streams.MemoryPair(0)
-			defer r.Close()
-			c := streams.Conn(scoped, r)
-			c.SetReadDeadline(time.Now().Add(-time.Hour))
-			_, err := c.Read(make([]byte, 1))
-			return err
+			return func(scoped context.Context) error {
+				c := streams.Conn(scoped, r)
+				c.SetReadDeadline(time.Now().Add(-time.Hour))
+				_, err := c.Read(make([]byte, 1))
+				return err
+			}, func() { r.Close() }, nil
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			run(t, func(ctx context.Context) error {
-				var callErr error
-				err := task.WithScope(ctx, func(scoped context.Context, s *task.Scope) error {
-					s.Cancel()
-					callErr = c.call(ctx, scoped)
-					if errors.Is(callErr, task.ErrCancelled) {
+				return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+					call, cleanup, err := c.setup(ctx, n)
+					if err != nil {
+						return err
+					}
+					defer cleanup()
+					var callErr error
+					err = task.WithScope(ctx, func(scoped context.Context, s *task.Scope) error {
+						s.Cancel()
+						callErr = call(scoped)
 						return callErr
+					})
+					if !errors.Is(callErr, task.ErrCancelled) {
+						t.Errorf("%s in a cancelled scope: %v; want an error matching task.ErrCancelled", c.name, callErr)
+					} else if err != nil {
+						t.Errorf("the cancelled scope returned %v; want nil (it catches its own cancellation)", err)
 					}
 					return nil
 				})
-				if err != nil {
-					return err
-				}
-				if !errors.Is(callErr, task.ErrCancelled) {
-					t.Errorf("%s in a cancelled scope: %v; want an error matching task.ErrCancelled", c.name, callErr)
-				}
-				return nil
 			})
 		})
 	}

@@ -9,6 +9,37 @@
 // Write that can complete at once is one system call, and a hung-up peer
 // is never waited for twice.
 //
+// # Checkpoints
+//
+// An operation with a ctx checks for cancellation before anything else
+// (busy, closed, data at hand), so in a cancelled scope it fails with an
+// error matching task.ErrCancelled even when it could complete. One that
+// completes without waiting (with data, with io.EOF or with an error)
+// spends the task's fairness budget (task.Progress): a task yields at
+// least once every 64 of them, so a peer that keeps a buffer full cannot
+// starve the loop. One that waited has yielded already. Operation by
+// operation (cancellation checked / budget spent when done at once):
+//
+//   - BufferedReader Read, ReadLine, ReadUntil, ReadExactly: yes / yes,
+//     also when the buffer alone serves the call (one that reads the
+//     stream has the stream's checkpoint instead).
+//   - MemoryStream Read, Write, CloseWrite: yes / yes, also at EOF and on
+//     a closed or broken end.
+//   - MemoryListener Dial, Accept: yes / yes, also for a queued
+//     connection.
+//   - TLSStream Read: yes / yes, also for plaintext crypto/tls holds
+//     already (no transport read), at EOF and on errors. Write and
+//     CloseWrite: yes / through the transport's Write.
+//   - SocketStream Read and Write: yes / yes when data moves at once;
+//     SocketListener Accept: yes / yes.
+//   - DatagramSocket ReadFrom and WriteTo: yes / WriteTo only.
+//   - Conn Read and Write: the stream's checkpoint; past the deadline,
+//     yes / yes.
+//   - Serve: Accept's, and each handler's own.
+//   - task channels (Send, Receive, ReceiveLease): yes / yes, also on a
+//     closed end or at the end of the channel; the Try* methods and Close
+//     are not checkpoints.
+//
 // # One reader, one writer
 //
 // A Stream may be read by one task and written by another at the same

@@ -97,13 +97,17 @@ func MemoryPair(size int) (*MemoryStream, *MemoryStream) {
 	return a, b
 }
 
-// begin checks an operation's start and binds the pair to the loop. A
-// closed end fails at once, and that counts as an operation completed
-// without waiting: it spends the fairness budget, so a task that keeps
-// calling cannot keep the loop.
-func (m *MemoryStream) begin(ctx context.Context, op string) error {
+// begin checks an operation's start and binds the pair to the loop:
+// cancellation first, then busy (another task is in the same direction:
+// who says which), then closed. A closed end fails at once, and that
+// counts as an operation completed without waiting: it spends the
+// fairness budget, so a task that keeps calling cannot keep the loop.
+func (m *MemoryStream) begin(ctx context.Context, op string, busy bool, who string) error {
 	if err := task.CheckCancelled(ctx, op); err != nil {
 		return err
+	}
+	if busy {
+		return busyError(op, m.peer(), who)
 	}
 	if m.closed.Load() {
 		task.Progress(ctx)
@@ -124,10 +128,7 @@ func (m *MemoryStream) peer() net.Addr {
 // closed for writing and everything before was read.
 func (m *MemoryStream) Read(ctx context.Context, p []byte) (int, error) {
 	in := m.in
-	if in.reading {
-		return 0, busyError("read", m.peer(), "reading")
-	}
-	if err := m.begin(ctx, "read"); err != nil {
+	if err := m.begin(ctx, "read", in.reading, "reading"); err != nil {
 		return 0, err
 	}
 	if len(p) == 0 {
@@ -191,10 +192,7 @@ func (m *MemoryStream) waitError(op string, err error) error {
 // task.ErrClosedResource after CloseWrite.
 func (m *MemoryStream) Write(ctx context.Context, p []byte) (int, error) {
 	out := m.out
-	if out.writing {
-		return 0, busyError("write", m.peer(), "writing")
-	}
-	if err := m.begin(ctx, "write"); err != nil {
+	if err := m.begin(ctx, "write", out.writing, "writing"); err != nil {
 		return 0, err
 	}
 	if err := out.writable(m.peer()); err != nil {
@@ -250,10 +248,7 @@ func (q *memPipe) writable(peer net.Addr) error {
 // what was written, then io.EOF.
 func (m *MemoryStream) CloseWrite(ctx context.Context) error {
 	out := m.out
-	if out.writing {
-		return busyError("close write", m.peer(), "writing")
-	}
-	if err := m.begin(ctx, "close write"); err != nil {
+	if err := m.begin(ctx, "close write", out.writing, "writing"); err != nil {
 		return err
 	}
 	out.eof = true

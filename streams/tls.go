@@ -117,11 +117,11 @@ func (t *TLSStream) ConnectionState() tls.ConnectionState { return t.tc.Connecti
 // Read reads decrypted bytes: at least one, or (0, io.EOF) once the peer
 // sent close_notify (or closed its stream at a record boundary).
 func (t *TLSStream) Read(ctx context.Context, p []byte) (int, error) {
-	if t.reading {
-		return 0, busyError("tls read", remoteOf(t.tr.s), "reading")
-	}
 	if err := task.CheckCancelled(ctx, "Read"); err != nil {
 		return 0, err
+	}
+	if t.reading {
+		return 0, busyError("tls read", remoteOf(t.tr.s), "reading")
 	}
 	if t.closed.Load() {
 		task.Progress(ctx)
@@ -201,11 +201,11 @@ func (t *TLSStream) Write(ctx context.Context, p []byte) (int, error) {
 }
 
 func (t *TLSStream) startWrite(ctx context.Context, op string) error {
-	if t.writing {
-		return busyError(op, remoteOf(t.tr.s), "writing")
-	}
 	if err := task.CheckCancelled(ctx, op); err != nil {
 		return err
+	}
+	if t.writing {
+		return busyError(op, remoteOf(t.tr.s), "writing")
 	}
 	if t.closed.Load() {
 		task.Progress(ctx)

@@ -11,74 +11,83 @@ import (
 // cancellation before anything else, so in a cancelled scope they fail
 // with the cancellation even when they could complete, or would fail for
 // another reason (a closed end, a broken channel), and take nothing.
+// Each case sets up outside the scope.
 func TestChannelCancelledFirst(t *testing.T) {
+	type op = func(scoped context.Context) error
 	cases := []struct {
 		name string
-		// call sets a channel up with ctx and operates on it with scoped,
-		// whose scope is cancelled; check then sees what is left.
-		call func(ctx, scoped context.Context) (err error, check func(ctx context.Context) error)
+		// setup makes a channel with ctx and returns the operation to
+		// make in the cancelled scope, and a check of what it left.
+		setup func(ctx context.Context) (call op, check func(ctx context.Context) error, err error)
 	}{
-		{"Send with buffer room", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"Send with buffer room", func(ctx context.Context) (op, func(context.Context) error, error) {
 			s, r := NewChannel[int](1)
-			return s.Send(scoped, 1), func(context.Context) error {
-				if _, err := r.TryReceive(); !errors.Is(err, ErrWouldBlock) {
-					return fmt.Errorf("the cancelled Send delivered its value (TryReceive: %v)", err)
-				}
-				return nil
-			}
+			return func(scoped context.Context) error { return s.Send(scoped, 1) },
+				func(context.Context) error {
+					if _, err := r.TryReceive(); !errors.Is(err, ErrWouldBlock) {
+						return fmt.Errorf("the cancelled Send delivered its value (TryReceive: %v)", err)
+					}
+					return nil
+				}, nil
 		}},
-		{"Send on a closed end", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"Send on a closed end", func(ctx context.Context) (op, func(context.Context) error, error) {
 			s, _ := NewChannel[int](1)
 			s.Close()
-			return s.Send(scoped, 1), nil
+			return func(scoped context.Context) error { return s.Send(scoped, 1) }, nil, nil
 		}},
-		{"Send with every receiver gone", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"Send with every receiver gone", func(ctx context.Context) (op, func(context.Context) error, error) {
 			s, r := NewChannel[int](1)
 			r.Close()
-			return s.Send(scoped, 1), nil
+			return func(scoped context.Context) error { return s.Send(scoped, 1) }, nil, nil
 		}},
-		{"Receive with a value buffered", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"Receive with a value buffered", func(ctx context.Context) (op, func(context.Context) error, error) {
 			s, r := NewChannel[int](1)
 			if err := s.Send(ctx, 7); err != nil {
-				return err, nil
+				return nil, nil, err
 			}
-			_, err := r.Receive(scoped)
-			return err, func(ctx context.Context) error {
-				if v, err := r.Receive(ctx); v != 7 || err != nil {
-					return fmt.Errorf("Receive after the scope = %d, %v; want the value the cancelled Receive left, 7", v, err)
-				}
-				return nil
-			}
+			return func(scoped context.Context) error { _, err := r.Receive(scoped); return err },
+				func(ctx context.Context) error {
+					if v, err := r.Receive(ctx); v != 7 || err != nil {
+						return fmt.Errorf("Receive after the scope = %d, %v; want the value the cancelled Receive left, 7", v, err)
+					}
+					return nil
+				}, nil
 		}},
-		{"Receive on a closed end", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"Receive on a closed end", func(ctx context.Context) (op, func(context.Context) error, error) {
 			_, r := NewChannel[int](1)
 			r.Close()
-			_, err := r.Receive(scoped)
-			return err, nil
+			return func(scoped context.Context) error { _, err := r.Receive(scoped); return err }, nil, nil
 		}},
-		{"Receive at the end", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"Receive at the end", func(ctx context.Context) (op, func(context.Context) error, error) {
 			s, r := NewChannel[int](1)
 			s.Close()
-			_, err := r.Receive(scoped)
-			return err, nil
+			return func(scoped context.Context) error { _, err := r.Receive(scoped); return err }, nil, nil
 		}},
-		{"ReceiveLease with a value buffered", func(ctx, scoped context.Context) (error, func(context.Context) error) {
+		{"ReceiveLease with a value buffered", func(ctx context.Context) (op, func(context.Context) error, error) {
 			s, r := NewChannel[int](1)
 			if err := s.Send(ctx, 7); err != nil {
-				return err, nil
+				return nil, nil, err
 			}
-			_, err := r.ReceiveLease(scoped)
-			return err, nil
+			return func(scoped context.Context) error { _, err := r.ReceiveLease(scoped); return err },
+				func(ctx context.Context) error {
+					if v, err := r.TryReceive(); v != 7 || err != nil {
+						return fmt.Errorf("TryReceive after the scope = %d, %v; want the value the cancelled ReceiveLease left, 7", v, err)
+					}
+					return nil
+				}, nil
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			mustRun(t, func(ctx context.Context) error {
+				call, check, err := c.setup(ctx)
+				if err != nil {
+					return err
+				}
 				var callErr error
-				var check func(context.Context) error
-				err := WithScope(ctx, func(scoped context.Context, s *Scope) error {
+				err = WithScope(ctx, func(scoped context.Context, s *Scope) error {
 					s.Cancel()
-					callErr, check = c.call(ctx, scoped)
+					callErr = call(scoped)
 					return callErr
 				})
 				if !errors.Is(callErr, ErrCancelled) {
