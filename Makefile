@@ -4,6 +4,7 @@ GO         ?= go
 PKGS       ?= ./...
 CROSS      := darwin/arm64 darwin/amd64 freebsd/amd64 windows/amd64 windows/arm64
 VET_OSES   := linux darwin windows
+VET_CROSS  := darwin windows
 STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
 TOOLS      := $(CURDIR)/.tools
@@ -17,7 +18,7 @@ OLD        ?= HEAD~1
 NEW        ?= HEAD
 BENCH      ?= .
 
-.PHONY: help demo test ci vet cross lint fuzz test-windows bench bench-compare bench-peers peers-vet clean
+.PHONY: help demo test test-demos ci vet vet-cross cross lint reactorvet fuzz test-windows bench bench-compare bench-peers peers-vet clean
 
 ## help: list the targets
 help:
@@ -27,16 +28,31 @@ help:
 demo:
 	$(GO) run ./demos/echo
 
-## test: go vet (linux, darwin, windows) and the race-enabled suite; under 2 minutes
+## test: go vet, the library's race-enabled suite, and the demos' tests with -race -short; under 2 minutes from a cold build cache
+# go test's own vet is off: the full go vet has just run. A demo test that
+# takes long skips under testing.Short(); test-demos, in ci, runs it.
 test: vet
-	$(GO) test -race -count=1 -timeout 5m $(PKGS)
+	@lib=$$($(GO) list $(PKGS) | grep -v /demos/); demos=$$($(GO) list $(PKGS) | grep /demos/); \
+	if [ -n "$$lib" ]; then echo "go test -race (the library)"; $(GO) test -race -count=1 -vet=off -timeout 5m $$lib || exit 1; fi; \
+	if [ -n "$$demos" ]; then echo "go test -race -short (the demos)"; $(GO) test -race -short -count=1 -vet=off -timeout 5m $$demos || exit 1; fi
 
-## ci: what CI runs: test, lint, the cross-compile gate, the fuzz targets, the Windows suite under Wine, the peer harness's vet
-ci: test lint cross fuzz test-windows peers-vet
+## test-demos: the demos' whole suite with -race, the tests that drive real clients included
+test-demos:
+	$(GO) test -race -count=1 -timeout 10m ./demos/...
 
-## vet: go vet for linux, darwin and windows
+## ci: what CI runs: test, the other platforms' vet, lint, the cross-compile gate, the fuzz targets, the demos' whole suite, the Windows suite under Wine, the peer harness's vet
+ci: test vet-cross lint cross fuzz test-demos test-windows peers-vet
+
+## vet: go vet for this machine's platform (linux here), in the race build that test runs
+# -race makes vet compile the dependencies as the race suite does, so that
+# make test compiles everything once, not twice (no file of the module has
+# a race build constraint: vet sees the same files either way).
 vet:
-	@for os in $(VET_OSES); do echo "go vet GOOS=$$os"; GOOS=$$os $(GO) vet $(PKGS) || exit 1; done
+	@echo "go vet -race GOOS=$$($(GO) env GOOS)"; $(GO) vet -race $(PKGS)
+
+## vet-cross: go vet for darwin and windows
+vet-cross:
+	@for os in $(VET_CROSS); do echo "go vet GOOS=$$os"; GOOS=$$os $(GO) vet $(PKGS) || exit 1; done
 
 ## cross: compile the test binaries of every package for the non-Linux targets
 cross:
@@ -54,10 +70,18 @@ $(TOOLS)/staticcheck:
 $(TOOLS)/benchstat:
 	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
 
-## lint: staticcheck (pinned) for linux, darwin and windows
-lint: $(TOOLS)/staticcheck
+## lint: staticcheck (pinned) for linux, darwin and windows; reactorvet over the demos, and its own module's vet, staticcheck and tests
+lint: $(TOOLS)/staticcheck reactorvet
 	@for os in $(VET_OSES); do echo "staticcheck GOOS=$$os"; GOOS=$$os $(TOOLS)/staticcheck $(PKGS) || exit 1; done
 	@echo "staticcheck bench/peers"; cd bench/peers && $(TOOLS)/staticcheck ./...
+	@echo "go vet, staticcheck, go test cmd/reactorvet"; cd cmd/reactorvet && $(GO) vet ./... && $(TOOLS)/staticcheck ./... && $(GO) test -count=1 ./...
+	@echo "reactorvet ./demos/..."; $(TOOLS)/reactorvet ./demos/...
+
+# reactorvet: the analyzer of calls that block the loop in tasks (its own
+# module, so x/tools stays out of the library's go.mod); go build's cache
+# makes rebuilding it each time cheap.
+reactorvet:
+	cd cmd/reactorvet && $(GO) build -o $(TOOLS)/reactorvet .
 
 ## fuzz: each fuzz target for about a minute (FUZZ_CHANNEL, FUZZ_TIMER, FUZZ_BUFFERED executions)
 fuzz:
