@@ -16,8 +16,9 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Three clients on lockstep memory streams: one stops reading. The other
-// two talk, every line arrives, and the silent one is disconnected when
-// its queue is full instead of stalling them.
+// two talk, every line arrives, and the silent one is disconnected once
+// its queue has stayed full for the stall timeout, instead of stalling
+// them for good: they wait for it that long, once.
 func TestSlowClientIsDroppedNotWaitedFor(t *testing.T) {
 	clock := task.NewMockClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	clock.SetAutojump(0)
@@ -39,6 +40,7 @@ func TestSlowClientIsDroppedNotWaitedFor(t *testing.T) {
 			defer b.Close()
 			defer silent.Close()
 			task.WaitAllTasksBlocked(ctx) // all three joined
+			start := task.Now(ctx)
 			bLines := streams.NewBufferedReader(b, 1024)
 			const lines = 100
 			for i := range lines {
@@ -58,6 +60,9 @@ func TestSlowClientIsDroppedNotWaitedFor(t *testing.T) {
 			}
 			if len(r.members) != 2 {
 				t.Errorf("%d members after %d lines; want 2 (the silent one dropped)", len(r.members), lines)
+			}
+			if d := task.Now(ctx).Sub(start); d != r.stall {
+				t.Errorf("%d lines took %v; want %v: one wait for the silent one", lines, d, r.stall)
 			}
 			// The silent client's stream was closed by the room.
 			buf := make([]byte, 64)
