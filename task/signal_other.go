@@ -4,6 +4,7 @@ package task
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 )
 
@@ -13,8 +14,17 @@ func reraise(os.Signal) {}
 
 // raiseDefault ends the process as the default handler of a console
 // control event would (exit status STATUS_CONTROL_C_EXIT on Windows): a
-// process cannot raise a signal to itself here.
-func raiseDefault(os.Signal) { os.Exit(0xC000013A) }
+// process cannot raise a signal to itself here. It runs on any goroutine
+// (the loop may be blocked).
+func raiseDefault(sig os.Signal) {
+	signal.Reset(sig)
+	os.Exit(statusControlCExit)
+}
+
+// statusControlCExit is STATUS_CONTROL_C_EXIT, 0xC000013A, as the int32
+// Windows reads an exit code as (a constant above MaxInt32 would not fit
+// os.Exit's int on 32-bit systems).
+const statusControlCExit = -1073741510
 
 // signalNames names the signals a program commonly catches (read-only).
 var signalNames = map[os.Signal]string{os.Interrupt: "SIGINT", syscall.SIGTERM: "SIGTERM"}

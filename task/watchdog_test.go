@@ -2,7 +2,9 @@ package task
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -171,8 +173,16 @@ func TestWatchdogReportsBlockedTaskWhileBlocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := live()
-	if !strings.Contains(msg, "task=stuck") || !strings.Contains(msg, "blockOnGoChannel") || !strings.Contains(msg, "chan receive") {
-		t.Errorf("live report %q: want the task's name and its stack at the receive", msg)
+	if !strings.Contains(msg, "task=stuck") || !strings.Contains(msg, "state=chan receive") {
+		t.Errorf("live report %q: want the task's name and its state", msg)
+	}
+	// The stack starts at the program's own line, not in the runtime, and
+	// ends with the program's frames, not the coroutine machinery below:
+	// blockOnGoChannel, then the task's function that called it.
+	file, line := funcLine(blockOnGoChannel)
+	first := fmt.Sprintf("stack=[0=task.blockOnGoChannel watchdog_test.go:%d 1=task.TestWatchdogReportsBlockedTaskWhileBlocked.func1.1.1.1 watchdog_test.go:", line)
+	if !strings.Contains(msg, first) || !strings.Contains(msg, fmt.Sprintf("at=%s:%d ", file, line)) || strings.Contains(msg, "runBody") {
+		t.Errorf("live report %q:\nwant its stack to start %q, at its line", msg, first)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -189,6 +199,12 @@ func TestWatchdogReportsBlockedTaskWhileBlocked(t *testing.T) {
 
 //go:noinline
 func blockOnGoChannel(c chan struct{}) { <-c }
+
+// funcLine returns where a one-line function is: its file and line.
+func funcLine(fn any) (string, int) {
+	pc := reflect.ValueOf(fn).Pointer()
+	return runtime.FuncForPC(pc).FileLine(pc)
+}
 
 // An idle run with no timers does not spin: its loop turns only for the
 // work handed to it.

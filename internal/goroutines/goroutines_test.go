@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,5 +182,46 @@ func TestUserTrims(t *testing.T) {
 	}
 	if got := User(frames[:3]); len(got) != 3 {
 		t.Fatalf("User() of library frames only = %v, want them all", got)
+	}
+}
+
+//go:noinline
+func lockHere(mu *sync.Mutex) { mu.Lock() }
+
+// A goroutine stuck inside the standard library (here sync.Mutex.Lock,
+// several frames of sync above the program's line) is reported at the
+// program's line, with the library call it is in.
+func TestStuckInLibraryCall(t *testing.T) {
+	var mu sync.Mutex
+	mu.Lock()
+	ids := make(chan uint64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ids <- ID()
+		lockHere(&mu)
+		mu.Unlock()
+	}()
+	id := <-ids
+	defer func() { mu.Unlock(); <-done }()
+	var tr *Trace
+	for deadline := time.Now().Add(10 * time.Second); tr == nil && time.Now().Before(deadline); runtime.Gosched() {
+		for _, x := range All(1 << 20) {
+			if x.ID == id && x.State == "sync.Mutex.Lock" {
+				tr = &x
+			}
+		}
+	}
+	if tr == nil {
+		t.Fatal("the goroutine never blocked in Lock")
+	}
+	s := tr.Stuck()
+	pc := reflect.ValueOf(lockHere).Pointer()
+	file, line := runtime.FuncForPC(pc).FileLine(pc)
+	if all := tr.Frames(); len(all) == 0 || all[0].Func == s.Stack[0].Func {
+		t.Fatalf("frames %v: want the library's on top", all)
+	}
+	if s.At() != file+":"+strconv.Itoa(line) || s.Calls != "sync.(*Mutex).Lock" || s.State != "sync.Mutex.Lock" {
+		t.Fatalf("Stuck() = %+v, at %s; want at %s:%d calling sync.(*Mutex).Lock", s, s.At(), file, line)
 	}
 }
