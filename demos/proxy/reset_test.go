@@ -15,13 +15,12 @@ import (
 // flood ends both halves of that proxied connection (the upstream sees
 // its client go), and the proxy serves the next client.
 func TestClientResetEndsTheUpstreamToo(t *testing.T) {
-	upstreamEnded := make(chan error, 2)
+	ended, upstreamEnded := task.NewChannel[error](2)
 	flood := func(ctx context.Context, s streams.Stream) error {
 		chunk := make([]byte, 1<<20)
 		for {
 			if _, err := s.Write(ctx, chunk); err != nil {
-				upstreamEnded <- err
-				return nil
+				return ended.Send(ctx, err)
 			}
 		}
 	}
@@ -31,7 +30,7 @@ func TestClientResetEndsTheUpstreamToo(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			err = task.ToThread(ctx, func(context.Context) error {
+			err = task.ToThread(ctx, func(wctx context.Context) error {
 				for i := range 2 {
 					c, err := net.Dial("tcp", px.String())
 					if err != nil {
@@ -43,10 +42,14 @@ func TestClientResetEndsTheUpstreamToo(t *testing.T) {
 					}
 					c.(*net.TCPConn).SetLinger(0)
 					c.Close() // a reset, in the middle of the flood
-					select {
-					case <-upstreamEnded: // the proxy closed its upstream connection
-					case <-time.After(20 * time.Second):
-						t.Errorf("client %d reset: the upstream connection is still open", i)
+					err = task.FromThread(wctx, func(ctx context.Context) error {
+						return task.FailAfter(ctx, 20*time.Second, func(ctx context.Context) error {
+							_, err := upstreamEnded.Receive(ctx) // the proxy closed its upstream connection
+							return err
+						})
+					})
+					if err != nil {
+						t.Errorf("client %d reset: the upstream connection is still open: %v", i, err)
 					}
 				}
 				return nil
