@@ -165,7 +165,11 @@
 // matching ErrInterrupted ("task: interrupted by SIGTERM"). A second such
 // signal while the cleanup still runs restores the default disposition
 // and raises the signal again: pressing Ctrl-C twice ends a program whose
-// cleanup hangs. While an OpenSignalReceiver for a signal is open, the
+// cleanup hangs, or whose loop is blocked: the second signal is handled
+// without the loop. A first signal the loop cannot take within the
+// watchdog threshold is logged with the blocking task and its line. A
+// signal that was ignored when Run started (a script's `cmd &`) stays
+// ignored. While an OpenSignalReceiver for a signal is open, the
 // receiver gets it instead.
 //
 // Closing an fd does not wake a task waiting on it in WaitReadable or
@@ -195,9 +199,10 @@
 // The watchdog shows it while it happens: once a task has run past the
 // threshold (WithSlowTask, default 100 ms) without reaching a checkpoint,
 // it logs, through log/slog, the task's name, the time so far and the
-// stack of the task's goroutine, whose top frames are the blocking line;
-// again at doubling intervals while it lasts; and the total when the task
-// yields. An idle loop does not wake up for it. Under a MockClock,
+// program's own frames of the task's goroutine, from the blocking line
+// down, one short attribute each (at, calls, stack.N); again at doubling
+// intervals while it lasts; and the total when the task yields. In tests,
+// WithFailOnBlock makes it an error: Run fails with ErrBlockedLoop. An idle loop does not wake up for it. Under a MockClock,
 // durations are mock time and a slow task is reported when it yields.
 //
 // # Names

@@ -58,6 +58,10 @@ func (r *runner) openLink(t *Task, c *scopeCtx, ctx context.Context) *Scope {
 func (r *runner) link(s *Scope, ctx context.Context, withDeadline, withDone, wake bool) {
 	l := &foreignLink{ctx: ctx}
 	s.kind, s.link = kindLink, l
+	why := reasonForeign
+	if s == r.top {
+		why = reasonParent
+	}
 	if withDeadline {
 		dl, _ := ctx.Deadline()
 		s.setDeadline(dl, time.Time{})
@@ -68,7 +72,7 @@ func (r *runner) link(s *Scope, ctx context.Context, withDeadline, withDone, wak
 	}
 	if ctx.Err() != nil {
 		l.cause = context.Cause(ctx)
-		s.cancel(reasonForeign, fmt.Sprint(l.cause))
+		s.cancel(why, fmt.Sprint(l.cause))
 		return
 	}
 	if wake {
@@ -79,7 +83,7 @@ func (r *runner) link(s *Scope, ctx context.Context, withDeadline, withDone, wak
 		_ = r.loop.CallSoonThreadsafe(func() {
 			if s.state == scopeActive && !s.cancelCalled {
 				l.cause = context.Cause(ctx)
-				s.cancel(reasonForeign, fmt.Sprint(l.cause))
+				s.cancel(why, fmt.Sprint(l.cause))
 			}
 		})
 	})

@@ -81,10 +81,15 @@ type runner struct {
 	failure        error             // ErrDeadlock or ErrInterrupted, set by the runner
 	torn           bool
 	ended          atomic.Bool // Run is over: objects still bound to it are idle (see binding)
-	fdWait         map[fdKey]*waiter
-	ioWaits        int      // tasks parked on a PollFD: I/O can still wake them
-	lastStepped    *Task    // the task whose step ran last: the watchdog names it
-	runq           runQueue // Invariant: exactly the tasks in StateRunnable, in the order they became so
+	// stall is the watchdog's latest sighting of a task blocking the loop
+	// (WithFailOnBlock): stored by the sampler's goroutine, taken by the
+	// loop (failBlocked), dropped when the step or the run ends.
+	stall       atomic.Pointer[stallNote]
+	deadlocked  bool // idle found the run deadlocked and cancelled everything
+	fdWait      map[fdKey]*waiter
+	ioWaits     int      // tasks parked on a PollFD: I/O can still wake them
+	lastStepped *Task    // the task whose step ran last: the watchdog names it
+	runq        runQueue // Invariant: exactly the tasks in StateRunnable, in the order they became so
 	// Invariant: how many tasks at the front of runq are the current
 	// batch's (set by Runnable, counted down as each is resumed).
 	batchLeft int
@@ -271,12 +276,14 @@ func (r *runner) idle() {
 	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 || r.ioWaits > 0 || r.sources > 0 {
 		return
 	}
-	if r.failure == nil || !errors.Is(r.failure, ErrDeadlock) {
+	if !r.deadlocked {
 		// First, cancel everything, shields included, so tasks unwind and
-		// their cleanup runs.
+		// their cleanup runs. A failure said before (an interrupt, a
+		// blocked loop) is kept, with the deadlock joined to it.
+		r.deadlocked = true
 		var b strings.Builder
 		r.dump(&b)
-		r.failure = fmt.Errorf("task: %w\n%s", ErrDeadlock, b.String())
+		r.failure = errors.Join(r.failure, fmt.Errorf("task: %w\n%s", ErrDeadlock, b.String()))
 		r.cancelAll(reasonDeadlock)
 		return
 	}

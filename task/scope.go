@@ -43,8 +43,9 @@ const (
 	reasonServices // a nursery's service tasks, once the rest is done
 	reasonInterrupt
 	reasonDeadlock
-	reasonForeign // a context wrapped around a task ctx ended (see foreignLink)
-	reasonParent  // WithParent's context ended
+	reasonForeign     // a context wrapped around a task ctx ended (see foreignLink)
+	reasonParent      // WithParent's context ended
+	reasonBlockedLoop // WithFailOnBlock: a task blocked the loop
 )
 
 // scopeKind says which opener made a scope, where its rules differ.
@@ -493,6 +494,8 @@ func (s *Scope) reasonText() string {
 		what = "the context it was opened with ended"
 	case reasonParent:
 		what = "the run's parent context ended"
+	case reasonBlockedLoop:
+		what = "a task blocked the loop"
 	default:
 		what = "cancelled"
 	}

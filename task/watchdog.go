@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/f04742a6/reactor/internal/goroutines"
@@ -56,10 +55,8 @@ func (r *runner) reportSlow(cb loop.Callback, d time.Duration) {
 // between task steps.
 func (r *runner) failBlocked(t *Task, d time.Duration) {
 	var at string
-	if v, ok := stallNotes.LoadAndDelete(r); ok {
-		if n := v.(stallNote); n.task == t {
-			at = n.at
-		}
+	if n := r.stall.Swap(nil); n != nil && n.task == t {
+		at = n.at
 	}
 	if r.failure != nil { // an interrupt, a deadlock or an earlier block said it first
 		return
@@ -70,7 +67,7 @@ func (r *runner) failBlocked(t *Task, d time.Duration) {
 		msg += ", at " + at
 	}
 	r.failure = fmt.Errorf("task: %w: %s", ErrBlockedLoop, msg)
-	r.top.cancel(reasonExplicit, fmt.Sprintf("task %q blocked the loop", t.Name()))
+	r.top.cancel(reasonBlockedLoop, fmt.Sprintf("task %q", t.Name()))
 }
 
 // stallNote is where the watchdog saw a task stuck while it blocked the
@@ -81,14 +78,9 @@ type stallNote struct {
 	at   string // file:line
 }
 
-// stallNotes holds each run's latest stallNote (*runner -> stallNote).
-// The sampler's goroutine stores it, the loop takes it (failBlocked) or
-// drops it when the run ends (forgetStall).
-var stallNotes sync.Map
-
 // forgetStall drops the run's stallNote, if the step it was about ended
 // without a report (it ended just as the watchdog looked).
-func (r *runner) forgetStall() { stallNotes.Delete(r) }
+func (r *runner) forgetStall() { r.stall.Store(nil) }
 
 // reportStall is the live report of a step (or a loop callback) that is
 // still running past the threshold. It runs on the sampler's goroutine,
@@ -104,7 +96,7 @@ func (r *runner) reportStall(st loop.Stall) {
 		return
 	}
 	if r.cfg.failOnBlock && b.task != nil {
-		stallNotes.Store(r, stallNote{task: b.task, at: b.where.At()})
+		r.stall.Store(&stallNote{task: b.task, at: b.where.At()})
 	}
 	attrs = append([]any{slog.String("task", b.name)}, attrs...)
 	r.cfg.logger.Warn("task: blocking the loop: running without reaching a checkpoint", append(attrs, b.where.Attrs()...)...)
