@@ -23,6 +23,8 @@
 //   - BufferedReader Read, ReadLine, ReadUntil, ReadExactly: yes / yes,
 //     also when the buffer alone serves the call (one that reads the
 //     stream has the stream's checkpoint instead).
+//   - BufferedWriter Write, Flush: yes / yes, also when the buffer takes
+//     the bytes without a write to the stream.
 //   - MemoryStream Read, Write, CloseWrite: yes / yes, also at EOF and on
 //     a closed or broken end.
 //   - MemoryListener Dial, Accept: yes / yes, also for a queued
