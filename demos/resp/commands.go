@@ -3,23 +3,50 @@ package main
 import (
 	"bytes"
 	"context"
-	"strconv"
 	"strings"
-	"time"
-
-	"github.com/f04742a6/reactor/task"
 )
 
-// exec runs one request and appends its reply to c.out. It reports quit
-// for QUIT, and fails only when writing (a flush of a long reply) does.
-// A bad command gets an error reply, as Redis words it, and the session
-// goes on.
-func (c *conn) exec(ctx context.Context, args [][]byte) (quit bool, err error) {
-	var lower [16]byte
-	name := args[0]
+// command is an entry of the command table: what a request's first
+// argument names. Arity is Redis's convention, the name included: n > 0
+// is exactly n arguments, -n at least n. A handler replies through the
+// connection (a bad argument is an error reply, and the session goes on)
+// and fails only when writing its reply does.
+type command struct {
+	name  string
+	arity int
+	run   func(ctx context.Context, c *conn, args [][]byte) error
+}
+
+// commandTable is every command the server knows.
+var commandTable = []command{
+	{"ping", -1, cmdPing},
+	{"echo", 2, cmdEcho},
+	{"get", 2, cmdGet},
+	{"set", -3, cmdSet},
+	{"del", -2, cmdDel},
+	{"incr", 2, cmdIncr},
+	{"expire", 3, cmdExpire},
+	{"ttl", 2, cmdTTL},
+	{"mget", -2, cmdMGet},
+	{"config", -2, cmdConfig},
+	{"command", -1, cmdCommand}, // redis-cli asks for command docs at start-up
+	{"quit", -1, cmdQuit},
+}
+
+// commands indexes commandTable by name.
+var commands = func() map[string]*command {
+	m := make(map[string]*command, len(commandTable))
+	for i := range commandTable {
+		m[commandTable[i].name] = &commandTable[i]
+	}
+	return m
+}()
+
+// lookup finds a command by its name in any case.
+func lookup(name []byte) *command {
+	var lower [16]byte // longer than any command's name
 	if len(name) > len(lower) {
-		c.unknown(args)
-		return false, c.flushIfFull(ctx)
+		return nil
 	}
 	for i, b := range name {
 		if 'A' <= b && b <= 'Z' {
@@ -27,122 +54,47 @@ func (c *conn) exec(ctx context.Context, args [][]byte) (quit bool, err error) {
 		}
 		lower[i] = b
 	}
-	cmd := lower[:len(name)]
-	now := task.Now(ctx).UnixNano()
-	switch string(cmd) {
-	case "ping":
-		switch len(args) {
-		case 1:
-			c.out = appendSimple(c.out, "PONG")
-		case 2:
-			c.out = appendBulk(c.out, args[1])
-		default:
-			c.arity(cmd)
-		}
-	case "echo":
-		if c.want(cmd, args, 2, 2) {
-			c.out = appendBulk(c.out, args[1])
-		}
-	case "get":
-		if c.want(cmd, args, 2, 2) {
-			c.appendValue(c.db.get(args[1], now))
-		}
-	case "set":
-		if c.want(cmd, args, 3, 6) {
-			c.set(args, now)
-		}
-	case "del":
-		if c.want(cmd, args, 2, -1) {
-			n := 0
-			for _, k := range args[1:] {
-				if c.db.del(k, now) {
-					n++
-				}
-			}
-			c.out = appendInt(c.out, int64(n))
-		}
-	case "incr":
-		if c.want(cmd, args, 2, 2) {
-			if n, err := c.db.incr(args[1], now); err != nil {
-				c.out = appendError(c.out, err.Error())
-			} else {
-				c.out = appendInt(c.out, n)
-			}
-		}
-	case "expire":
-		if c.want(cmd, args, 3, 3) {
-			secs, ok := parseInt(args[2])
-			if !ok {
-				c.out = appendError(c.out, errNotInteger.Error())
-				break
-			}
-			c.out = appendInt(c.out, boolInt(c.db.expire(args[1], deadline(now, secs, time.Second), now)))
-		}
-	case "ttl":
-		if c.want(cmd, args, 2, 2) {
-			ttl := c.db.ttl(args[1], now)
-			if ttl > 0 {
-				ttl = (ttl + time.Second/2) / time.Second // Redis rounds to the nearest second
-			}
-			c.out = appendInt(c.out, int64(ttl))
-		}
-	case "mget":
-		if c.want(cmd, args, 2, -1) {
-			c.out = appendArrayHeader(c.out, len(args)-1)
-			for _, k := range args[1:] {
-				c.appendValue(c.db.get(k, now))
-				if err := c.flushIfFull(ctx); err != nil {
-					return false, err
-				}
-			}
-		}
-	case "config":
-		c.config(args)
-	case "command":
-		c.out = appendArrayHeader(c.out, 0) // redis-cli asks for command docs: there are none
-	case "quit":
-		c.out = appendSimple(c.out, "OK")
-		return true, nil
-	default:
+	return commands[string(lower[:len(name)])] // no allocation: the compiler looks the bytes up
+}
+
+// exec runs one request and hands its reply to the connection's writer.
+func (c *conn) exec(ctx context.Context, args [][]byte) error {
+	cmd := lookup(args[0])
+	switch {
+	case cmd == nil:
 		c.unknown(args)
+	case cmd.arity > 0 && len(args) != cmd.arity, cmd.arity < 0 && len(args) < -cmd.arity:
+		c.arity(cmd.name)
+	default:
+		c.now = nowMillis(ctx)
+		if err := cmd.run(ctx, c, args); err != nil {
+			return err
+		}
 	}
-	return false, c.flushIfFull(ctx)
+	return c.send(ctx)
 }
 
-// want checks the argument count, name included (max < 0: no maximum),
-// and replies with Redis's arity error if it is wrong.
-func (c *conn) want(cmd []byte, args [][]byte, min, max int) bool {
-	if len(args) < min || (max >= 0 && len(args) > max) {
-		c.arity(cmd)
-		return false
+func cmdPing(ctx context.Context, c *conn, args [][]byte) error {
+	switch len(args) {
+	case 1:
+		c.simple("PONG")
+	case 2:
+		return c.bulk(ctx, args[1])
+	default:
+		c.arity("ping")
 	}
-	return true
+	return nil
 }
 
-func (c *conn) arity(cmd []byte) {
-	c.out = appendError(c.out, "ERR wrong number of arguments for '"+string(cmd)+"' command")
+func cmdEcho(ctx context.Context, c *conn, args [][]byte) error { return c.bulk(ctx, args[1]) }
+
+func cmdGet(ctx context.Context, c *conn, args [][]byte) error {
+	v, ok := c.db.get(args[1], c.now)
+	return c.value(ctx, v, ok)
 }
 
-func (c *conn) unknown(args [][]byte) {
-	var b strings.Builder
-	for _, a := range args[1:min(len(args), 4)] {
-		b.WriteString("'")
-		b.Write(a[:min(len(a), 64)])
-		b.WriteString("' ")
-	}
-	c.out = appendError(c.out, "ERR unknown command '"+string(args[0][:min(len(args[0]), 64)])+"', with args beginning with: "+b.String())
-}
-
-func (c *conn) appendValue(v []byte, ok bool) {
-	if !ok {
-		c.out = appendNull(c.out)
-		return
-	}
-	c.out = appendBulk(c.out, v)
-}
-
-// set runs SET key value [EX seconds | PX milliseconds] [NX | XX].
-func (c *conn) set(args [][]byte, now int64) {
+// cmdSet runs SET key value [EX seconds | PX milliseconds] [NX | XX].
+func cmdSet(ctx context.Context, c *conn, args [][]byte) error {
 	var exp int64
 	mode := setAlways
 	for i := 3; i < len(args); i++ {
@@ -155,62 +107,146 @@ func (c *conn) set(args [][]byte, now int64) {
 		case (bytes.EqualFold(opt, []byte("ex")) || bytes.EqualFold(opt, []byte("px"))) && exp == 0 && i+1 < len(args):
 			i++
 			n, ok := parseInt(args[i])
-			if !ok || n <= 0 {
-				c.out = appendError(c.out, "ERR invalid expire time in 'set' command")
-				return
+			if !ok {
+				c.errorReply(errNotInteger.Error())
+				return nil
 			}
-			unit := time.Second
+			unit := int64(1000)
 			if opt[0] == 'p' || opt[0] == 'P' {
-				unit = time.Millisecond
+				unit = 1
 			}
-			exp = deadline(now, n, unit)
+			if exp, ok = expireAt(c.now, n, unit); !ok || n <= 0 {
+				c.errorReply("ERR invalid expire time in 'set' command")
+				return nil
+			}
 		default:
-			c.out = appendError(c.out, "ERR syntax error")
-			return
+			c.errorReply("ERR syntax error")
+			return nil
 		}
 	}
-	if c.db.set(args[1], args[2], exp, mode, now) {
-		c.out = appendSimple(c.out, "OK")
+	if c.db.set(args[1], args[2], exp, mode, c.now) {
+		c.simple("OK")
 	} else {
-		c.out = appendNull(c.out)
+		c.null()
 	}
+	return nil
 }
 
-// config answers CONFIG GET for the parameters redis-benchmark asks for
+func cmdDel(ctx context.Context, c *conn, args [][]byte) error {
+	n := 0
+	for _, k := range args[1:] {
+		if c.db.del(k, c.now) {
+			n++
+		}
+	}
+	c.integer(int64(n))
+	return nil
+}
+
+func cmdIncr(ctx context.Context, c *conn, args [][]byte) error {
+	n, err := c.db.incr(args[1], c.now)
+	if err != nil {
+		c.errorReply(err.Error())
+	} else {
+		c.integer(n)
+	}
+	return nil
+}
+
+// cmdExpire runs EXPIRE key seconds; a deadline already past deletes the key.
+func cmdExpire(ctx context.Context, c *conn, args [][]byte) error {
+	secs, ok := parseInt(args[2])
+	if !ok {
+		c.errorReply(errNotInteger.Error())
+		return nil
+	}
+	exp, ok := expireAt(c.now, secs, 1000)
+	if !ok {
+		c.errorReply("ERR invalid expire time in 'expire' command")
+		return nil
+	}
+	c.integer(boolInt(c.db.expire(args[1], exp, c.now)))
+	return nil
+}
+
+func cmdTTL(ctx context.Context, c *conn, args [][]byte) error {
+	ttl := c.db.ttl(args[1], c.now)
+	if ttl > 0 {
+		ttl = (ttl + 500) / 1000 // Redis rounds to the nearest second
+	}
+	c.integer(ttl)
+	return nil
+}
+
+func cmdMGet(ctx context.Context, c *conn, args [][]byte) error {
+	c.array(len(args) - 1)
+	for _, k := range args[1:] {
+		v, ok := c.db.get(k, c.now)
+		if err := c.value(ctx, v, ok); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cmdConfig answers CONFIG GET for the parameters redis-benchmark asks for
 // at start-up (it reads element 1 of a two-element array; an error only
 // makes it warn). Other parameters give an empty array, as unknown ones
 // do in Redis.
-func (c *conn) config(args [][]byte) {
+func cmdConfig(ctx context.Context, c *conn, args [][]byte) error {
 	if len(args) != 3 || !bytes.EqualFold(args[1], []byte("get")) {
-		c.out = appendError(c.out, "ERR only CONFIG GET parameter is supported")
-		return
+		c.errorReply("ERR only CONFIG GET parameter is supported")
+		return nil
 	}
 	values := map[string]string{"save": "", "appendonly": "no"}
 	v, ok := values[strings.ToLower(string(args[2]))]
 	if !ok {
-		c.out = appendArrayHeader(c.out, 0)
-		return
+		c.array(0)
+		return nil
 	}
-	c.out = appendArrayHeader(c.out, 2)
-	c.out = appendBulk(c.out, bytes.ToLower(args[2]))
-	c.out = appendBulk(c.out, []byte(v))
+	c.array(2)
+	c.reply = appendBulk(c.reply, bytes.ToLower(args[2]))
+	c.reply = appendBulk(c.reply, []byte(v))
+	return nil
 }
 
-// deadline is now plus n units, saturating instead of overflowing; a
-// count of zero or less is a deadline already past.
-func deadline(now, n int64, unit time.Duration) int64 {
-	if n <= 0 {
-		return now
-	}
-	if n > (1<<63-1-now)/int64(unit) {
-		return 1<<63 - 1
-	}
-	return now + n*int64(unit)
+func cmdCommand(ctx context.Context, c *conn, args [][]byte) error {
+	c.array(0) // there are none
+	return nil
 }
 
-func parseInt(b []byte) (int64, bool) {
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
+func cmdQuit(ctx context.Context, c *conn, args [][]byte) error {
+	c.simple("OK")
+	c.quit = true
+	return nil
+}
+
+func (c *conn) arity(name string) {
+	c.errorReply("ERR wrong number of arguments for '" + name + "' command")
+}
+
+func (c *conn) unknown(args [][]byte) {
+	var b strings.Builder
+	for _, a := range args[1:min(len(args), 4)] {
+		b.WriteString("'")
+		b.Write(a[:min(len(a), 64)])
+		b.WriteString("' ")
+	}
+	c.errorReply("ERR unknown command '" + string(args[0][:min(len(args[0]), 64)]) + "', with args beginning with: " + b.String())
+}
+
+// expireAt returns the deadline n units (milliseconds each) after now, or
+// false where Redis finds the expire time invalid: n*unit or the sum
+// overflows. A count of zero or less is a deadline not after now.
+func expireAt(now, n, unit int64) (int64, bool) {
+	if n > (1<<63-1)/unit || n < (-1<<63)/unit {
+		return 0, false
+	}
+	ms := n * unit
+	if ms > 1<<63-1-now {
+		return 0, false
+	}
+	return now + ms, true
 }
 
 func boolInt(b bool) int64 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +13,20 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(mainArgsEnv); ok {
+		// Run as the program (TestFailedRunWritesItsProfile).
+		os.Args = append([]string{"resp"}, strings.Split(args, "\n")...)
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// mainArgsEnv, set in the environment of this test binary, makes it run
+// the program's main with these arguments (one a line) instead of the
+// tests.
+const mainArgsEnv = "RESP_TEST_MAIN_ARGS"
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -99,7 +113,7 @@ func TestCommands(t *testing.T) {
 			{jump: time.Millisecond},
 			{cmd: []string{"GET", "k"}, want: "(nil)"},
 			{cmd: []string{"SET", "k", "v", "EX", "0"}, want: "(error) ERR invalid expire time in 'set' command"},
-			{cmd: []string{"SET", "k", "v", "EX", "x"}, want: "(error) ERR invalid expire time in 'set' command"},
+			{cmd: []string{"SET", "k", "v", "EX", "x"}, want: "(error) ERR value is not an integer or out of range"},
 			{cmd: []string{"SET", "k", "v", "EX"}, want: "(error) ERR syntax error"},
 		}},
 		{"plain set clears the deadline", []step{
@@ -127,7 +141,33 @@ func TestCommands(t *testing.T) {
 			{cmd: []string{"SET", "s", "abc"}, want: "OK"},
 			{cmd: []string{"INCR", "s"}, want: "(error) ERR value is not an integer or out of range"},
 			{cmd: []string{"SET", "big", "9223372036854775807"}, want: "OK"},
-			{cmd: []string{"INCR", "big"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"INCR", "big"}, want: "(error) ERR increment or decrement would overflow"},
+		}},
+		{"integers as Redis parses them", []step{
+			{cmd: []string{"SET", "n", "+5"}, want: "OK"},
+			{cmd: []string{"INCR", "n"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"SET", "n", "007"}, want: "OK"},
+			{cmd: []string{"INCR", "n"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"SET", "n", "-0"}, want: "OK"},
+			{cmd: []string{"INCR", "n"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"SET", "n", " 5"}, want: "OK"},
+			{cmd: []string{"INCR", "n"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"SET", "n", "-9223372036854775808"}, want: "OK"},
+			{cmd: []string{"INCR", "n"}, want: "-9223372036854775807"},
+			{cmd: []string{"SET", "n", "0"}, want: "OK"},
+			{cmd: []string{"INCR", "n"}, want: "1"},
+			{cmd: []string{"SET", "k", "v", "EX", "9223372036854775807"}, want: "(error) ERR invalid expire time in 'set' command"},
+			{cmd: []string{"SET", "k", "v", "EX", "9223372036854775"}, want: "(error) ERR invalid expire time in 'set' command"}, // overflows when now is added
+			{cmd: []string{"SET", "k", "v", "PX", "9223372036854775807"}, want: "(error) ERR invalid expire time in 'set' command"},
+			{cmd: []string{"SET", "k", "v", "EX", "-1"}, want: "(error) ERR invalid expire time in 'set' command"},
+			{cmd: []string{"SET", "k", "v", "EX", "+5"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"SET", "k", "v", "EX", "05"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"SET", "k", "v", "EX", "100000000000"}, want: "OK"},
+			{cmd: []string{"TTL", "k"}, want: "100000000000"}, // beyond 2262: no saturation
+			{cmd: []string{"EXPIRE", "k", "9223372036854775807"}, want: "(error) ERR invalid expire time in 'expire' command"},
+			{cmd: []string{"EXPIRE", "k", "+5"}, want: "(error) ERR value is not an integer or out of range"},
+			{cmd: []string{"EXPIRE", "k", "200000000000"}, want: "1"},
+			{cmd: []string{"TTL", "k"}, want: "200000000000"},
 		}},
 		{"mget", []step{
 			{cmd: []string{"SET", "a", "1"}, want: "OK"},

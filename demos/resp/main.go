@@ -12,6 +12,13 @@
 // With -loops N the server runs N loops (task.RunParallel), each
 // accepting its share of the connections on its own SO_REUSEPORT
 // listener; the keyspace is shared (see store).
+//
+// Its defences: requests are bounded (see protocol.go's limits) and
+// parsed as they arrive, never again from their start; a connection's
+// buffers go back to 16 KiB once a large request has run; -max-pending-mb
+// (256 by default) bounds what unfinished requests hold, all connections
+// together; -timeout closes a connection that neither reads nor writes
+// for that long (0, the default as in Redis: never).
 package main
 
 import (
@@ -39,6 +46,8 @@ type config struct {
 	serve                  bool
 	conns, total, pipeline int
 	size                   int
+	timeout                time.Duration // an idle connection's; 0: none
+	maxPending             int64         // bytes all unfinished requests may hold; 0: no bound
 }
 
 func main() {
@@ -50,25 +59,32 @@ func main() {
 	flag.IntVar(&cfg.total, "n", 100000, "requests in all (a third each PING, SET, GET)")
 	flag.IntVar(&cfg.pipeline, "pipeline", 1, "requests each connection sends before reading the replies")
 	flag.IntVar(&cfg.size, "size", 3, "SET value size in bytes")
+	flag.DurationVar(&cfg.timeout, "timeout", 0, "close a connection after this long without reading or writing (0: never, as Redis's default)")
+	pendingMiB := flag.Int64("max-pending-mb", 256, "MiB that requests not yet complete may hold, all connections together, beyond each one's 16 KiB buffer (0: no bound)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
-	if *cpuprofile != "" {
-		stop, err := profile(*cpuprofile)
+	cfg.maxPending = *pendingMiB << 20
+	if err := run(cfg, *cpuprofile, os.Stdout); err != nil && !errors.Is(err, task.ErrInterrupted) {
+		log.Print(err)
+		os.Exit(1) // after run has written the profile
+	}
+}
+
+// run serves or runs the demo, with a CPU profile written to cpuprofile
+// if it is not empty: the profile is complete when run returns, whatever
+// the run's outcome.
+func run(cfg config, cpuprofile string, out io.Writer) error {
+	if cpuprofile != "" {
+		stop, err := profile(cpuprofile)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		defer stop()
 	}
-	var err error
 	if cfg.serve {
-		err = serveLoops(cfg, nil, nil) // until Ctrl-C
-	} else {
-		err = demo(cfg, os.Stdout)
+		return serveLoops(cfg, nil, nil) // until Ctrl-C
 	}
-	if err != nil && !errors.Is(err, task.ErrInterrupted) {
-		log.Print(err)
-		defer os.Exit(1) // after the profile is written
-	}
+	return demo(cfg, out)
 }
 
 // profile starts a CPU profile; stop ends and writes it.
@@ -88,7 +104,7 @@ func profile(path string) (stop func(), err error) {
 // interrupted or until stop is closed (nil: never). ready, if not nil,
 // gets the bound address once every loop listens.
 func serveLoops(cfg config, ready chan<- net.Addr, stop <-chan struct{}) error {
-	srv := &server{db: newStore()}
+	srv := newServer(cfg)
 	return cores.Serve(cfg.addr, cfg.loops, ready, stop, func(ctx context.Context, l streams.Listener, i int) error {
 		if i == 0 && ready == nil {
 			fmt.Printf("resp server on %v (%d loop(s))\n", l.Addr(), cfg.loops)
@@ -98,6 +114,14 @@ func serveLoops(cfg config, ready chan<- net.Addr, stop <-chan struct{}) error {
 			return streams.Serve(ctx, l, srv.serveConn)
 		})
 	})
+}
+
+// newServer returns a server with cfg's timeout and bound, and an empty
+// keyspace.
+func newServer(cfg config) *server {
+	srv := &server{db: newStore(), timeout: cfg.timeout}
+	srv.pending.limit = cfg.maxPending
+	return srv
 }
 
 // demo runs the server on its loops and the demo's own client on another

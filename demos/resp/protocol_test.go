@@ -35,12 +35,21 @@ func TestParseRequest(t *testing.T) {
 		{"endless length line", "*1\r\n$" + strings.Repeat("9", 40), nil, 0, "invalid bulk length"},
 		{"lf without cr", "*1\n", nil, 0, "invalid multibulk length"},
 		{"bulk without crlf", "*1\r\n$4\r\nPINGxx", nil, 0, "expected CRLF after a bulk of 4 bytes"},
+		{"plus in a count", "*+1\r\n$4\r\nPING\r\n", nil, 0, "invalid multibulk length"},
+		{"plus in a length", "*1\r\n$+4\r\nPING\r\n", nil, 0, "invalid bulk length"},
+		{"leading zero in a length", "*1\r\n$04\r\nPING\r\n", nil, 0, "invalid bulk length"},
+		{"empty multibulk", "*0\r\nPING\r\n", []string{}, 4, ""},
+		{"null multibulk", "*-1\r\nPING\r\n", []string{}, 5, ""}, // Redis skips it too
+		{"inline of the maximum", strings.Repeat("a", maxInline) + "\r\n", []string{strings.Repeat("a", maxInline)}, maxInline + 2, ""},
+		{"inline of the maximum waiting for lf", strings.Repeat("a", maxInline) + "\r", nil, 0, ""},
+		{"inline one over the maximum", strings.Repeat("a", maxInline+1) + "\r\n", nil, 0, "too big inline request"},
 		{"inline too big", strings.Repeat("a", maxInline+1), nil, 0, "too big inline request"},
 		{"inline too big with newline", strings.Repeat("a", maxInline+1) + "\n", nil, 0, "too big inline request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args, used, err := parseRequest([]byte(tt.in), nil)
+			var p parser
+			args, used, err := p.parse([]byte(tt.in), nil)
 			if tt.wantErr != "" {
 				if !errors.Is(err, errProtocol) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v; want a protocol error with %q", err, tt.wantErr)
@@ -67,12 +76,13 @@ func TestParseRequest(t *testing.T) {
 	}
 }
 
-// Parsing a pipeline allocates nothing once args has grown: the server
-// runs it for every request.
+// Parsing a pipeline allocates nothing once args and the parser have
+// grown: the server runs it for every request.
 func TestParseRequestAllocatesNothing(t *testing.T) {
 	for _, in := range []string{"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "PING\r\n", "SET a  b\tc\r\n"} {
+		var p parser
 		args, buf := make([][]byte, 0, 8), []byte(in)
-		allocs := testing.AllocsPerRun(100, func() { args, _, _ = parseRequest(buf, args) })
+		allocs := testing.AllocsPerRun(100, func() { args, _, _ = p.parse(buf, args) })
 		if allocs != 0 {
 			t.Errorf("%q: %v allocations a parse; want 0", in, allocs)
 		}

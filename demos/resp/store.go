@@ -24,8 +24,11 @@ const (
 	reapSample   = 20
 )
 
-// errNotInteger is INCR's complaint about a value, in Redis's words.
-var errNotInteger = errors.New("ERR value is not an integer or out of range")
+// INCR's complaints, in Redis's words.
+var (
+	errNotInteger = errors.New("ERR value is not an integer or out of range")
+	errOverflow   = errors.New("ERR increment or decrement would overflow")
+)
 
 // store is the keyspace: strings with optional deadlines, shared by every
 // loop of the server. Its locks are sync.Mutexes, which a task must not
@@ -34,8 +37,8 @@ var errNotInteger = errors.New("ERR value is not an integer or out of range")
 // operation (nanoseconds), never for a task. With one loop it is never
 // contended.
 //
-// Times are the loop clock's, in Unix nanoseconds (task.Now: the mock
-// clock in tests).
+// Times are the loop clock's, in Unix milliseconds as in Redis (task.Now:
+// the mock clock in tests).
 type store struct {
 	seed   maphash.Seed
 	shards [numShards]shard
@@ -53,7 +56,7 @@ type shard struct {
 
 type entry struct {
 	val []byte // never changed in place once stored: readers use it unlocked
-	exp int64  // deadline in Unix nanoseconds; 0: none
+	exp int64  // deadline in Unix milliseconds; 0: none
 }
 
 func newStore() *store {
@@ -140,7 +143,8 @@ func (s *store) del(key []byte, now int64) bool {
 }
 
 // incr adds one to the decimal integer at key (missing: 0), keeping its
-// deadline.
+// deadline. The value is parsed as Redis parses integers: "+5", "007"
+// and " 5" are not integers.
 func (s *store) incr(key []byte, now int64) (int64, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
@@ -148,9 +152,12 @@ func (s *store) incr(key []byte, now int64) (int64, error) {
 	e, _ := sh.live(key, now)
 	var n int64
 	if e.val != nil {
-		var err error
-		if n, err = strconv.ParseInt(string(e.val), 10, 64); err != nil || n == 1<<63-1 {
+		var ok bool
+		if n, ok = parseInt(e.val); !ok {
 			return 0, errNotInteger
+		}
+		if n == 1<<63-1 {
+			return 0, errOverflow
 		}
 	}
 	n++
@@ -178,9 +185,9 @@ func (s *store) expire(key []byte, exp, now int64) bool {
 	return true
 }
 
-// ttl returns key's time to live, or -2 if it does not exist and -1 if it
-// has no deadline (TTL's replies).
-func (s *store) ttl(key []byte, now int64) time.Duration {
+// ttl returns key's time to live in milliseconds, or -2 if it does not
+// exist and -1 if it has no deadline (TTL's replies).
+func (s *store) ttl(key []byte, now int64) int64 {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	e, ok := sh.live(key, now)
@@ -191,7 +198,7 @@ func (s *store) ttl(key []byte, now int64) time.Duration {
 	case e.exp == 0:
 		return -1
 	}
-	return time.Duration(e.exp - now)
+	return e.exp - now
 }
 
 // reap runs one expiry cycle over shards first, first+step, ...: in each,
@@ -235,7 +242,7 @@ func (s *store) reaper(ctx context.Context, first, step int) error {
 		if err := task.Sleep(ctx, reapInterval); err != nil {
 			return err
 		}
-		s.reap(first, step, task.Now(ctx).UnixNano())
+		s.reap(first, step, task.Now(ctx).UnixMilli())
 	}
 }
 
