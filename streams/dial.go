@@ -219,6 +219,11 @@ func connectTCP(ctx context.Context, ap netip.AddrPort) (*SocketStream, error) {
 
 // DialUnix connects to the Unix socket at path.
 func DialUnix(ctx context.Context, path string) (*SocketStream, error) {
+	// A Unix connect completes at once: the checkpoint is made here.
+	if err := task.CheckCancelled(ctx, "DialUnix"); err != nil {
+		return nil, opError("dial", &net.UnixAddr{Name: path, Net: "unix"}, nil, err)
+	}
+	defer task.Progress(ctx)
 	fd, err := sysSocket(afUnix, sockStream)
 	if err != nil {
 		return nil, opError("dial", &net.UnixAddr{Name: path, Net: "unix"}, nil, os.NewSyscallError("socket", err))
