@@ -25,17 +25,34 @@ const chunkSize = 64 << 10
 // Directories are served by their index.html; there are no listings.
 //
 // File system calls block, so they run on worker threads (task.ToThread):
-// a slow disk delays one connection, never the loop.
+// a slow disk delays one connection, never the loop. They hold at most
+// fileThreads of them (a CapacityLimiter of the file server's own), so
+// file work cannot take every worker the loop has. A name is opened
+// without waiting on what it names (O_NONBLOCK, where the system has it:
+// opening a FIFO or a device would otherwise wait for a writer or a
+// carrier, holding the worker for good), and anything but a regular file
+// or a directory is refused, as missing, before a byte is read.
 type fileServer struct {
-	root *os.Root
+	root    *os.Root
+	threads *task.CapacityLimiter
 }
+
+// fileThreads is how many worker threads one loop's file work may hold
+// at once (of the 40 a loop has by default).
+const fileThreads = 8
 
 func newFileServer(dir string) (*fileServer, error) {
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("http: static files: %w", err)
 	}
-	return &fileServer{root: r}, nil
+	return &fileServer{root: r, threads: task.NewCapacityLimiter(fileThreads)}, nil
+}
+
+// forLoop returns the file server for one more loop: the same root, its
+// own limiter (a limiter belongs to one loop while in use).
+func (fsrv *fileServer) forLoop() *fileServer {
+	return &fileServer{root: fsrv.root, threads: task.NewCapacityLimiter(fileThreads)}
 }
 
 func (fsrv *fileServer) Close() error { return fsrv.root.Close() }
@@ -43,7 +60,7 @@ func (fsrv *fileServer) Close() error { return fsrv.root.Close() }
 // open opens the file for a cleaned path, a directory's index.html for a
 // directory.
 func (fsrv *fileServer) open(name string) (*os.File, fs.FileInfo, error) {
-	f, err := fsrv.root.Open(name)
+	f, err := fsrv.root.OpenFile(name, openFlags, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,15 +88,15 @@ func (fsrv *fileServer) serve(ctx context.Context, w *responseWriter, req *reque
 	err := task.ToThread(ctx, func(context.Context) (err error) {
 		f, info, err = fsrv.open(name)
 		return err
-	})
+	}, task.Limiter(fsrv.threads))
 	switch {
 	case errors.Is(err, task.ErrCancelled):
 		return err
 	case errors.Is(err, fs.ErrPermission):
-		w.status(ctx, 403, "cannot read "+req.path, req.close)
+		w.status(ctx, 403, "cannot read "+req.path, connection(req))
 		return w.flushIfFull(ctx)
 	case err != nil: // not there, or outside the root: the same answer
-		w.status(ctx, 404, "no such file "+req.path, req.close)
+		w.status(ctx, 404, "no such file "+req.path, connection(req))
 		return w.flushIfFull(ctx)
 	}
 	defer f.Close() // close(2) of a regular file does not wait for the disk
@@ -87,7 +104,7 @@ func (fsrv *fileServer) serve(ctx context.Context, w *responseWriter, req *reque
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
-	w.header(ctx, 200, ctype, info.Size(), req.close, "")
+	w.header(ctx, 200, ctype, info.Size(), connection(req), "")
 	if string(req.method) == "HEAD" {
 		return w.flushIfFull(ctx)
 	}
@@ -98,7 +115,7 @@ func (fsrv *fileServer) serve(ctx context.Context, w *responseWriter, req *reque
 		err := task.ToThread(ctx, func(context.Context) (err error) {
 			n, err = io.ReadFull(f, w.out[at:])
 			return err
-		})
+		}, task.Limiter(fsrv.threads))
 		if err != nil {
 			// The file shrank or failed under us: the promised length
 			// cannot be kept, so the connection must end.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 )
 
@@ -46,23 +45,75 @@ var crlfcrlf = []byte("\r\n\r\n")
 // parseRequest parses the request head at the front of buf and returns
 // how many bytes it took; n == 0 with a nil error means the head is not
 // all there yet. Errors are *statusError.
+//
+// The head is read as RFC 9112 says, strictly:
+//
+//   - Lines end with CRLF, or with a bare LF, which RFC 9112 (section
+//     2.2) lets a recipient accept: a line ends at LF, and one CR right
+//     before it is dropped. The rule is applied to whole lines only, as
+//     net/http does: "Host: x\nContent-Length: 5" is two header lines,
+//     never one Host value that hides a Content-Length. Any other CR, and
+//     any other control character (NUL included), in the request line or
+//     a header line is refused (400).
+//   - The head ends at the first empty line, within maxHead bytes (431
+//     otherwise).
+//   - The request line is "METHOD SP origin-form-target SP HTTP/1.x",
+//     single spaces; the target is visible ASCII only.
+//   - A header line is "name: value": the name a token, no space before
+//     the colon; the value trimmed of spaces and tabs, then visible
+//     ASCII, spaces, tabs and bytes from 0x80 only. A line that starts
+//     with a space or tab (obs-fold) is refused.
+//   - Content-Length is 1*DIGIT (no sign, no list), at most once: a
+//     second one, even with the same value, is refused (400).
+//     Transfer-Encoding is refused (501), so the framing of a request is
+//     its Content-Length alone.
+//   - HTTP/1.1 needs exactly one Host, HTTP/1.0 at most one, and its
+//     value must be made of the characters a host and port can have.
 func parseRequest(buf []byte) (req request, n int, err *statusError) {
-	end := bytes.Index(buf[:min(len(buf), maxHead)], crlfcrlf)
-	if end < 0 {
-		if len(buf) >= maxHead {
-			return req, 0, refuse(431, "request head longer than %d bytes", maxHead)
-		}
-		return req, 0, nil
+	window := buf[:min(len(buf), maxHead)]
+	// The request line, then the header lines up to the empty one.
+	i := bytes.IndexByte(window, '\n')
+	if i < 0 {
+		return req, 0, headNotYet(buf)
 	}
-	head := buf[:end+2] // every line, each ended by CRLF
-	line, rest, _ := bytes.Cut(head, []byte("\r\n"))
+	line := trimCR(window[:i])
+	headers := i + 1
 	if err := req.parseRequestLine(line); err != nil {
 		return req, 0, err
 	}
-	if err := req.parseHeaders(rest); err != nil {
+	for p := headers; ; {
+		i := bytes.IndexByte(window[p:], '\n')
+		if i < 0 {
+			return request{}, 0, headNotYet(buf)
+		}
+		line := trimCR(window[p : p+i])
+		p += i + 1
+		if len(line) == 0 {
+			n = p
+			break
+		}
+	}
+	if err := req.parseHeaders(window[headers:n]); err != nil {
 		return req, 0, err
 	}
-	return req, end + 4, nil
+	return req, n, nil
+}
+
+// headNotYet is what parseRequest says when buf holds no complete head:
+// wait for more, unless maxHead bytes came without one.
+func headNotYet(buf []byte) *statusError {
+	if len(buf) >= maxHead {
+		return refuse(431, "request head longer than %d bytes", maxHead)
+	}
+	return nil
+}
+
+// trimCR drops one CR at the end of a line (CRLF line endings).
+func trimCR(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		return line[:n-1]
+	}
+	return line
 }
 
 // parseRequestLine parses "METHOD target HTTP/1.x".
@@ -72,6 +123,11 @@ func (req *request) parseRequestLine(line []byte) *statusError {
 	if !ok1 || !ok2 || len(method) == 0 || len(target) == 0 || !isToken(method) {
 		return refuse(400, "malformed request line")
 	}
+	for _, c := range target {
+		if c <= ' ' || c >= 0x7f {
+			return refuse(400, "a control, space or non-ASCII byte in the target")
+		}
+	}
 	switch string(proto) {
 	case "HTTP/1.1":
 		req.minor = 1
@@ -79,7 +135,10 @@ func (req *request) parseRequestLine(line []byte) *statusError {
 		req.minor = 0
 		req.close = true // unless it asks for keep-alive
 	default:
-		if !bytes.HasPrefix(proto, []byte("HTTP/")) {
+		// HTTP/d.d is a version we do not serve; anything else is not
+		// a request line.
+		if len(proto) != len("HTTP/1.1") || !bytes.HasPrefix(proto, []byte("HTTP/")) ||
+			!isDigit(proto[5]) || proto[6] != '.' || !isDigit(proto[7]) {
 			return refuse(400, "malformed request line")
 		}
 		return refuse(505, "only HTTP/1.0 and HTTP/1.1 are served")
@@ -120,38 +179,52 @@ func cleanPath(target []byte) (string, *statusError) {
 	return path.Clean(p), nil
 }
 
-// parseHeaders reads the header fields the server acts on.
+// parseHeaders checks every header line (each ended by LF or CRLF) and
+// reads the fields the server acts on.
 func (req *request) parseHeaders(lines []byte) *statusError {
 	hosts, lengths := 0, 0
 	for len(lines) > 0 {
 		var line []byte
-		line, lines, _ = bytes.Cut(lines, []byte("\r\n"))
+		line, lines, _ = bytes.Cut(lines, []byte("\n"))
+		line = trimCR(line)
 		if len(line) == 0 {
-			return refuse(400, "malformed header line")
+			continue // the empty line that ends the head
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return refuse(400, "obsolete line folding")
+		if line[0] == ' ' || line[0] == '\t' || (len(lines) > 0 && (lines[0] == ' ' || lines[0] == '\t')) {
+			return refuse(400, "obsolete line folding") // this line, or the next, is folded
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok || len(name) == 0 || !isToken(name) {
 			return refuse(400, "malformed header line")
 		}
-		value = bytes.TrimSpace(value)
+		value = trimOWS(value)
+		for _, c := range value {
+			if (c < ' ' && c != '\t') || c == 0x7f {
+				return refuse(400, "a control character (CR, NUL, ...) in a header value")
+			}
+		}
 		switch {
 		case bytes.EqualFold(name, []byte("Host")):
 			hosts++
+			for _, c := range value {
+				if !validHostByte[c] {
+					return refuse(400, "malformed Host header")
+				}
+			}
 		case bytes.EqualFold(name, []byte("Content-Length")):
-			n, err := strconv.ParseInt(string(value), 10, 64)
-			if err != nil || n < 0 || (lengths > 0 && n != req.contentLength) {
+			if lengths++; lengths > 1 {
+				return refuse(400, "duplicate Content-Length")
+			}
+			n, ok := parseLength(value)
+			if !ok {
 				return refuse(400, "bad Content-Length")
 			}
-			lengths++
 			req.contentLength = n
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			return refuse(501, "request bodies with Transfer-Encoding are not supported")
 		case bytes.EqualFold(name, []byte("Connection")):
 			for _, opt := range bytes.Split(value, []byte(",")) {
-				switch opt = bytes.TrimSpace(opt); {
+				switch opt = trimOWS(opt); {
 				case bytes.EqualFold(opt, []byte("close")):
 					req.close = true
 				case bytes.EqualFold(opt, []byte("keep-alive")) && req.minor == 0:
@@ -160,14 +233,53 @@ func (req *request) parseHeaders(lines []byte) *statusError {
 			}
 		}
 	}
-	if req.minor == 1 && hosts != 1 {
-		return refuse(400, "HTTP/1.1 needs exactly one Host header")
+	if hosts > 1 || (req.minor == 1 && hosts != 1) {
+		return refuse(400, "HTTP/1.1 needs exactly one Host header, HTTP/1.0 at most one")
 	}
 	if req.contentLength > maxBody {
 		return refuse(413, "request body longer than %d bytes", maxBody)
 	}
 	return nil
 }
+
+// parseLength parses a Content-Length value: 1*DIGIT, nothing else (no
+// sign, no spaces, no list). A value over maxBody comes back as
+// maxBody+1: it is refused anyway.
+func parseLength(v []byte) (int64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = min(n*10+int64(c-'0'), maxBody+1)
+	}
+	return n, true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// trimOWS trims the optional white space of RFC 9110 (spaces and tabs).
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// validHostByte are the bytes a Host value may hold: those of a
+// uri-host and a port (RFC 3986), as net/http's server allows.
+var validHostByte = func() (t [256]bool) {
+	for _, c := range []byte("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!$%&()*+,-.:;=[']_~") {
+		t[c] = true
+	}
+	return t
+}()
 
 // isToken reports whether b is an RFC 9110 token (a method or a field
 // name).

@@ -27,11 +27,14 @@ type server struct {
 // serveConn runs one connection: it reads what has arrived, answers every
 // complete request in it (HTTP/1.1 pipelining), and writes the answers in
 // one Write, as the RESP demo does. The connection is kept alive (HTTP/1.1
-// unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive")
-// until the client closes it, a request is refused (400, 413, 431, 501,
-// 505: the reply goes out and the connection closes), or it stays idle
-// for s.idle: a cancel scope whose deadline each request moves, which
-// also bounds how long a client may take over one request's head.
+// unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive",
+// and the answer then says "Connection: keep-alive") until the client
+// closes it, a request is refused (400, 413, 431, 501, 505: the reply goes
+// out and the connection closes), or it makes no progress for s.idle: a
+// cancel scope whose deadline moves with each request and with each piece
+// of an answer the client takes (writePiece), so a long download read
+// steadily is never cut, while the time a client may take over one
+// request's head stays bounded.
 func (srv *server) serveConn(ctx context.Context, s streams.Stream) error {
 	var timeout *task.Scope
 	err := task.WithScope(ctx, func(ctx context.Context, sc *task.Scope) error {
@@ -45,7 +48,7 @@ func (srv *server) serveConn(ctx context.Context, s streams.Stream) error {
 }
 
 func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stream) error {
-	w := &responseWriter{s: s}
+	w := &responseWriter{s: s, idle: idle, idleFor: srv.idle}
 	buf := make([]byte, readSize)
 	start, end := 0, 0 // buf[start:end] is read and not yet parsed
 	var skip int64     // body bytes still to drop before the next request
@@ -54,7 +57,8 @@ func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stre
 			// Between requests: the next one, head and body, must arrive
 			// within the idle time. The deadline does not move while a
 			// request trickles in, so a client that sends a byte a
-			// minute cannot hold the connection.
+			// minute cannot hold the connection; only answers written
+			// (responseWriter.flush) move it meanwhile.
 			idle.SetDeadline(task.Now(ctx).Add(srv.idle))
 		}
 		if start == end {
@@ -84,7 +88,7 @@ func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stre
 			}
 			req, used, rerr := parseRequest(buf[start:end])
 			if rerr != nil {
-				w.status(ctx, rerr.status, rerr.reason, true)
+				w.status(ctx, rerr.status, rerr.reason, connClose)
 				w.flush(ctx) // best effort: the connection closes anyway
 				return rerr
 			}
@@ -117,7 +121,7 @@ func (srv *server) respond(ctx context.Context, w *responseWriter, req *request)
 	case req.path == "/":
 		w.reply(ctx, 200, "text/plain; charset=utf-8", []byte(hello), req, "")
 	case srv.files == nil:
-		w.status(ctx, 404, "no such page", req.close)
+		w.status(ctx, 404, "no such page", connection(req))
 	default:
 		return srv.files.serve(ctx, w, req)
 	}
