@@ -72,6 +72,7 @@ func DialTCP(ctx context.Context, address string, opts ...DialOption) (*SocketSt
 	if err != nil {
 		return nil, opError("dial", nil, nil, fmt.Errorf("%q: %w", address, err))
 	}
+	s.pfd.Adopt(ctx) // made by the caller, not by the attempt's task
 	return s, nil
 }
 

@@ -70,22 +70,6 @@ func runLeaving(t *testing.T, h slog.Handler, main func(ctx context.Context) err
 	}
 }
 
-// needsListenerOwner skips the test while streams/listen.go does not hand
-// a listener's fd to the listener (PollFD.Own in listenOn), so that Run
-// cannot close it or name it: the change is asked for with issue 16
-// item 5. Delete this function and its calls with that change.
-func needsListenerOwner(t *testing.T) {
-	t.Helper()
-	h := &leftoverLog{}
-	runLeaving(t, h, func(ctx context.Context) error {
-		_, err := streams.ListenTCP(ctx, "127.0.0.1:0")
-		return err
-	})
-	if len(h.recs) == 1 && strings.HasPrefix(h.recs[0]["what"], "fd ") {
-		t.Skip("needs streams/listen.go to call pfd.Own(l) in listenOn (issue 16 item 5)")
-	}
-}
-
 // checkLeftovers checks that h got one warning per leftover in want (its
 // "what": kind and addresses), each saying it was closed, with the fd and
 // the task that made it.
@@ -146,7 +130,6 @@ func TestLeftoverSocketsAreClosedAndReported(t *testing.T) {
 // A listener and a dialled stream left open are closed and reported, each
 // naming the task that opened it (DialTCP's caller, not its attempt).
 func TestLeftoverListenerIsClosedAndReported(t *testing.T) {
-	needsListenerOwner(t)
 	var want []string
 	leave := func(ctx context.Context) error {
 		l, err := streams.ListenTCP(ctx, "127.0.0.1:0")
@@ -184,7 +167,7 @@ func TestLeftoverClosedSocketsAreNotReported(t *testing.T) {
 		}
 		closing := make(chan struct{})
 		go func() { c.Close(); close(closing) }() // handed to the loop
-		<-closing // blocks the loop a moment: the rest of that Close is still to come
+		<-closing                                 // blocks the loop a moment: the rest of that Close is still to come
 		s.Close()
 		u.Close()
 		return nil
@@ -209,7 +192,6 @@ func TestLeftoversDoNotAccumulateOverRuns(t *testing.T) {
 	if !counted {
 		t.Skip("no /proc/self/fd to count descriptors with")
 	}
-	needsListenerOwner(t)
 	runLeaving(t, slog.DiscardHandler, leave) // warm up
 	before, _ = countFDs(t)
 	h := &leftoverLog{}
@@ -338,7 +320,6 @@ func TestMisuseOfSocketsFromAnotherRun(t *testing.T) {
 
 // A listener used from a task of another Run panics the same way.
 func TestMisuseOfListenerFromAnotherRun(t *testing.T) {
-	needsListenerOwner(t)
 	var l *streams.SocketListener
 	release := holdRun(t, func(ctx context.Context) error {
 		var err error

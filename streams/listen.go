@@ -136,7 +136,9 @@ func listenOn(ctx context.Context, fd uintptr, want net.Addr, path string, cfg l
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	return &SocketListener{pfd: pfd, fd: fd, addr: addr, path: path, logger: cfg.logger}, nil
+	l := &SocketListener{pfd: pfd, fd: fd, addr: addr, path: path, logger: cfg.logger}
+	pfd.Own(l) // Run closes it if it is still open when Run returns
+	return l, nil
 }
 
 // Accept backoff on descriptor or memory exhaustion: from the first to the
@@ -164,11 +166,12 @@ func (l *SocketListener) Accept(ctx context.Context) (Stream, error) {
 
 // AcceptSocket is Accept with the concrete type.
 func (l *SocketListener) AcceptSocket(ctx context.Context) (*SocketStream, error) {
+	// The Run check first: from another Run, the busy flag is not ours to read.
+	if err := l.pfd.CheckCancelled(ctx, "Accept"); err != nil {
+		return nil, err
+	}
 	if l.accepting {
 		return nil, busyError("accept", l.addr, "accepting")
-	}
-	if err := task.CheckCancelled(ctx, "Accept"); err != nil {
-		return nil, err
 	}
 	l.accepting = true
 	defer func() { l.accepting = false }()
