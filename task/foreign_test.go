@@ -10,7 +10,11 @@ import (
 	"time"
 )
 
-type valueKey struct{}
+type (
+	valueKey struct{}
+	innerKey struct{}
+	outerKey struct{}
+)
 
 // runNow runs main on an autojumping mock clock that starts at the wall
 // clock's now, so that a wrapper made with context.WithTimeout (which
@@ -62,9 +66,9 @@ func TestForeignWrapperCountsEverywhere(t *testing.T) {
 			return w, fire
 		}, context.Canceled},
 		{"WithValue over WithTimeout over WithValue", func(ctx context.Context) (context.Context, func()) {
-			w, cancel := context.WithTimeout(context.WithValue(ctx, struct{}{}, 1), 100*time.Millisecond)
+			w, cancel := context.WithTimeout(context.WithValue(ctx, innerKey{}, 1), 100*time.Millisecond)
 			_ = cancel
-			return context.WithValue(w, struct{ int }{}, 2), nil
+			return context.WithValue(w, outerKey{}, 2), nil
 		}, context.DeadlineExceeded},
 	}
 	// openers run block (which blocks until cancelled) the way a user
