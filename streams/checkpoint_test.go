@@ -227,6 +227,43 @@ func TestImmediateOperationsYieldWithinBudget(t *testing.T) {
 				},
 				func() { w.Close(); r.Close() }, nil
 		}},
+		{"SocketStream.Read at EOF", func(ctx context.Context) (func(ctx context.Context) error, func(), error) {
+			a, b, err := tcpPair(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := a.(streams.HalfCloser).CloseWrite(ctx); err != nil {
+				return nil, nil, err
+			}
+			p := make([]byte, 1)
+			if _, err := b.Read(ctx, p); err != io.EOF { // waits for the FIN once
+				return nil, nil, fmt.Errorf("first read %v; want io.EOF", err)
+			}
+			return func(ctx context.Context) error {
+					if _, err := b.Read(ctx, p); err != io.EOF {
+						return fmt.Errorf("read %v; want io.EOF", err)
+					}
+					return nil
+				},
+				func() { a.Close(); b.Close() }, nil
+		}},
+		{"SocketStream.Write after a failure", func(ctx context.Context) (func(ctx context.Context) error, func(), error) {
+			a, b, err := tcpPair(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := a.(streams.HalfCloser).CloseWrite(ctx); err != nil {
+				return nil, nil, err
+			}
+			p := []byte{1}
+			return func(ctx context.Context) error {
+					if _, err := a.Write(ctx, p); !errors.Is(err, task.ErrClosedResource) {
+						return fmt.Errorf("write %v; want ErrClosedResource", err)
+					}
+					return nil
+				},
+				func() { a.Close(); b.Close() }, nil
+		}},
 		{"MemoryStream.Write", func(ctx context.Context) (func(ctx context.Context) error, func(), error) {
 			w, r := streams.MemoryPair(total)
 			p := []byte{1}

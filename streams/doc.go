@@ -32,9 +32,11 @@
 //   - TLSStream Read: yes / yes, also for plaintext crypto/tls holds
 //     already (no transport read), at EOF and on errors. Write and
 //     CloseWrite: yes / through the transport's Write.
-//   - SocketStream Read and Write: yes / yes when data moves at once;
-//     SocketListener Accept: yes / yes.
-//   - DatagramSocket ReadFrom and WriteTo: yes / WriteTo only.
+//   - SocketStream Read and Write: yes / yes when data moves at once, at
+//     EOF, and on a closed or failed stream; SocketListener Accept: yes /
+//     yes.
+//   - DatagramSocket ReadFrom and WriteTo: yes / yes when a datagram moves
+//     at once (a queue of datagrams cannot keep the loop).
 //   - Conn Read and Write: the stream's checkpoint; past the deadline,
 //     yes / yes.
 //   - Serve: Accept's, and each handler's own.

@@ -81,10 +81,15 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 	if s.reading {
 		return 0, busyError("read", s.remote, "reading")
 	}
+	// A failure found at once is an operation completed at once: it
+	// spends the fairness budget, so a task looping on it cannot keep
+	// the loop.
 	if s.pfd.Closed() {
+		task.Progress(ctx)
 		return 0, closedError("read", s.remote)
 	}
 	if s.readErr != nil {
+		task.Progress(ctx)
 		return 0, s.readErr
 	}
 	if len(p) == 0 {
@@ -115,6 +120,9 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 			}
 			return n, nil
 		case err == nil:
+			if !waited {
+				task.Progress(ctx)
+			}
 			return 0, io.EOF
 		case err == errAgain:
 			if s.pfd.Ready()&sticky != 0 {
@@ -190,9 +198,11 @@ func (s *SocketStream) startWrite(ctx context.Context, op string) error {
 		return busyError(op, s.remote, "writing")
 	}
 	if s.pfd.Closed() {
+		task.Progress(ctx) // completed at once, as in Read
 		return closedError(op, s.remote)
 	}
 	if s.writeErr != nil {
+		task.Progress(ctx)
 		return s.writeErr
 	}
 	s.writing = true

@@ -67,15 +67,20 @@ func (d *DatagramSocket) ReadFrom(ctx context.Context, p []byte) (int, netip.Add
 	}
 	d.reading = true
 	defer func() { d.reading = false }()
+	waited := false
 	for {
 		if d.pfd.Ready()&readBits == 0 {
 			if err := d.pfd.WaitReadable(ctx, "ReadFrom"); err != nil {
 				return 0, netip.AddrPort{}, d.waitError("read from", err)
 			}
+			waited = true
 		}
 		n, from, err := sysRecvFrom(d.fd, p)
 		switch {
 		case err == nil:
+			if !waited { // a queue of datagrams must not keep the loop
+				task.Progress(ctx)
+			}
 			return n, from, nil
 		case err == errAgain:
 			d.pfd.Consume(reactor.Readable)
@@ -95,16 +100,20 @@ func (d *DatagramSocket) WriteTo(ctx context.Context, p []byte, addr netip.AddrP
 	}
 	d.writing = true
 	defer func() { d.writing = false }()
+	waited := false
 	for {
 		if d.pfd.Ready()&writeBits == 0 {
 			if err := d.pfd.WaitWritable(ctx, "WriteTo"); err != nil {
 				return 0, d.waitError("write to", err)
 			}
+			waited = true
 		}
 		n, err := sysSendTo(d.fd, p, addr.Addr().Unmap(), addr.Port())
 		switch {
 		case err == nil:
-			task.Progress(ctx)
+			if !waited {
+				task.Progress(ctx)
+			}
 			return n, nil
 		case err == errAgain:
 			d.pfd.Consume(reactor.Writable)
