@@ -67,6 +67,14 @@
 // it takes effect before it returns; from another goroutine, at the
 // loop's next turn.
 //
+// A stream, listener or datagram socket belongs to the Run whose task made
+// it. Using it from a task of another Run, or of a later Run, panics and
+// says what to do instead: open it inside that Run, or pass data between
+// Runs with a Token. Close is allowed from anywhere, also after the Run
+// returned. Whatever is still open when its Run returns is closed then,
+// and reported once through the Run's logger with its addresses and the
+// task that made it; close it before, as you would close a file.
+//
 // # Writing servers and clients
 //
 // Write protocol code against Stream, Listener and a dial function, not
