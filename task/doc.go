@@ -225,6 +225,17 @@
 // at once: CheckCancelled first, Progress after it completed without
 // waiting (the yield that the fairness budget calls for).
 //
+// A PollFD belongs to the Run whose task registered it: waiting on it, or
+// calling its CheckCancelled, from a task of another Run, or of a Run
+// started after it ended, panics, naming the fd, the task that made it and
+// what to do instead; Close is safe from anywhere, at any time. When Run
+// returns, every PollFD still open is unregistered and reported, one
+// warning each through the Run's logger, naming what it is, its addresses
+// and the task that made it. One whose fd was handed to an owner with Own
+// (every socket and listener of package streams) is closed through that
+// owner; a raw one (RegisterFD alone) keeps its fd open, for its owner to
+// close.
+//
 // # More than one core
 //
 // One loop is one core. RunParallel runs n loops on n OS threads, each
