@@ -57,7 +57,7 @@ func TestHTTP10KeepAlive(t *testing.T) {
 // fileSession runs a server of the files in siteDir with the given idle
 // time on one end of a memory pair, on the mock clock, and client on the
 // other end; it returns serveConn's error and when it returned.
-func fileSession(t *testing.T, idle time.Duration, client func(ctx context.Context, peer streams.Stream)) (served error, servedAt time.Duration) {
+func fileSession(t *testing.T, idle time.Duration, client func(ctx context.Context, peer streams.Stream)) (servedAt time.Duration, served error) {
 	t.Helper()
 	files, err := newFileServer(siteDir(t))
 	if err != nil {
@@ -85,7 +85,7 @@ func fileSession(t *testing.T, idle time.Duration, client func(ctx context.Conte
 	if err != nil {
 		t.Fatal(err)
 	}
-	return served, servedAt
+	return servedAt, served
 }
 
 // -idle is a time without progress, not a bound on a response: a client
@@ -95,7 +95,7 @@ func TestSteadyDownloadOutlivesIdle(t *testing.T) {
 	const idle = time.Second
 	var got int
 	var took time.Duration
-	served, _ := fileSession(t, idle, func(ctx context.Context, peer streams.Stream) {
+	_, served := fileSession(t, idle, func(ctx context.Context, peer streams.Stream) {
 		start := task.Now(ctx)
 		if _, err := peer.Write(ctx, []byte("GET /big.bin HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")); err != nil {
 			t.Error(err)
@@ -128,7 +128,7 @@ func TestSteadyDownloadOutlivesIdle(t *testing.T) {
 // exactly one idle time after the last piece it took.
 func TestStalledDownloadClosesAtIdle(t *testing.T) {
 	const idle = 30 * time.Second
-	served, at := fileSession(t, idle, func(ctx context.Context, peer streams.Stream) {
+	at, served := fileSession(t, idle, func(ctx context.Context, peer streams.Stream) {
 		if _, err := peer.Write(ctx, []byte("GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n")); err != nil {
 			t.Error(err)
 			return
