@@ -212,6 +212,7 @@ func (s *store) reap(first, step int, now int64) int {
 		sh := &s.shards[i]
 		for {
 			n, dead := 0, 0
+			//reactorvet:ignore the shards are shared by the loops of -loops N; held for a bounded sample, never across a checkpoint
 			sh.mu.Lock()
 			for k := range sh.volatile { // Go's map order is random: a sample
 				if n == reapSample {
