@@ -48,22 +48,27 @@ func TestWatchdogStackIsTheProgramsOwn(t *testing.T) {
 	l.CallSoon(l.Stop)
 	done := make(chan error)
 	go func() { done <- l.Run() }()
-	for deadline := time.Now().Add(10 * time.Second); l.Stats().Stalls < 1; {
+	// The reports repeat at doubling intervals while the callback is stuck:
+	// wait for one made once it had reached its blocking line (a loaded
+	// machine may run the first before it gets there).
+	liveReport := func() string {
+		for line := range strings.Lines(out.String()) {
+			if strings.Contains(line, "is blocking the event loop") && strings.Contains(line, `state="chan receive"`) {
+				return line
+			}
+		}
+		return ""
+	}
+	var live string
+	for deadline := time.Now().Add(10 * time.Second); live == ""; live = liveReport() {
 		if time.Now().After(deadline) {
-			t.Fatal("no live report of the stuck callback within 10s")
+			t.Fatalf("no live report of the callback stuck on its line within 10s:\n%s", out.String())
 		}
 		runtime.Gosched()
 	}
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
-	}
-	var live string
-	for line := range strings.Lines(out.String()) {
-		if strings.Contains(line, "is blocking the event loop") {
-			live = line
-			break
-		}
 	}
 	pc := reflect.ValueOf(blockedInCallback).Pointer()
 	file, line := runtime.FuncForPC(pc).FileLine(pc)
