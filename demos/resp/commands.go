@@ -33,19 +33,20 @@ var commandTable = []command{
 	{"quit", -1, cmdQuit},
 }
 
-// commands indexes commandTable by name.
-var commands = func() map[string]*command {
-	m := make(map[string]*command, len(commandTable))
+// commands indexes commandTable by the length of a name: a lookup
+// compares a few names of the right length, no hashing.
+var commands = func() (byLen [8][]*command) {
 	for i := range commandTable {
-		m[commandTable[i].name] = &commandTable[i]
+		cmd := &commandTable[i]
+		byLen[len(cmd.name)] = append(byLen[len(cmd.name)], cmd)
 	}
-	return m
+	return byLen
 }()
 
 // lookup finds a command by its name in any case.
 func lookup(name []byte) *command {
-	var lower [16]byte // longer than any command's name
-	if len(name) > len(lower) {
+	var lower [len(commands)]byte
+	if len(name) >= len(lower) {
 		return nil
 	}
 	for i, b := range name {
@@ -54,7 +55,12 @@ func lookup(name []byte) *command {
 		}
 		lower[i] = b
 	}
-	return commands[string(lower[:len(name)])] // no allocation: the compiler looks the bytes up
+	for _, cmd := range commands[len(name)] {
+		if string(lower[:len(name)]) == cmd.name { // no allocation: a comparison
+			return cmd
+		}
+	}
+	return nil
 }
 
 // exec runs one request and hands its reply to the connection's writer.
@@ -66,7 +72,6 @@ func (c *conn) exec(ctx context.Context, args [][]byte) error {
 	case cmd.arity > 0 && len(args) != cmd.arity, cmd.arity < 0 && len(args) < -cmd.arity:
 		c.arity(cmd.name)
 	default:
-		c.now = nowMillis(ctx)
 		if err := cmd.run(ctx, c, args); err != nil {
 			return err
 		}
@@ -93,34 +98,41 @@ func cmdGet(ctx context.Context, c *conn, args [][]byte) error {
 	return c.value(ctx, v, ok)
 }
 
-// cmdSet runs SET key value [EX seconds | PX milliseconds] [NX | XX].
+// cmdSet runs SET key value [EX seconds | PX milliseconds] [NX | XX]. As
+// in Redis, the options are read first (an option may be repeated, the
+// last EX or PX wins; conflicting ones are a syntax error), then the
+// expire time is checked.
 func cmdSet(ctx context.Context, c *conn, args [][]byte) error {
-	var exp int64
+	var expire []byte // EX's or PX's argument
+	var unit int64    // milliseconds in one of its units
 	mode := setAlways
 	for i := 3; i < len(args); i++ {
 		opt := args[i]
 		switch {
-		case bytes.EqualFold(opt, []byte("nx")) && mode == setAlways:
+		case bytes.EqualFold(opt, []byte("nx")) && mode != setIfPresent:
 			mode = setIfAbsent
-		case bytes.EqualFold(opt, []byte("xx")) && mode == setAlways:
+		case bytes.EqualFold(opt, []byte("xx")) && mode != setIfAbsent:
 			mode = setIfPresent
-		case (bytes.EqualFold(opt, []byte("ex")) || bytes.EqualFold(opt, []byte("px"))) && exp == 0 && i+1 < len(args):
-			i++
-			n, ok := parseInt(args[i])
-			if !ok {
-				c.errorReply(errNotInteger.Error())
-				return nil
-			}
-			unit := int64(1000)
-			if opt[0] == 'p' || opt[0] == 'P' {
-				unit = 1
-			}
-			if exp, ok = expireAt(c.now, n, unit); !ok || n <= 0 {
-				c.errorReply("ERR invalid expire time in 'set' command")
-				return nil
-			}
+		case bytes.EqualFold(opt, []byte("ex")) && unit != 1 && i+1 < len(args):
+			i, unit = i+1, 1000
+			expire = args[i]
+		case bytes.EqualFold(opt, []byte("px")) && unit != 1000 && i+1 < len(args):
+			i, unit = i+1, 1
+			expire = args[i]
 		default:
 			c.errorReply("ERR syntax error")
+			return nil
+		}
+	}
+	var exp int64 // 0: none
+	if expire != nil {
+		n, ok := parseInt(expire)
+		if !ok {
+			c.errorReply(errNotInteger.Error())
+			return nil
+		}
+		if exp, ok = expireAt(c.now, n, unit); !ok || n <= 0 {
+			c.errorReply("ERR invalid expire time in 'set' command")
 			return nil
 		}
 	}

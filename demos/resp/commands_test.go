@@ -95,6 +95,14 @@ func TestCommands(t *testing.T) {
 			{cmd: []string{"GET", "k"}, want: "3"},
 			{cmd: []string{"SET", "k", "4", "NX", "XX"}, want: "(error) ERR syntax error"},
 			{cmd: []string{"SET", "k", "4", "BOGUS"}, want: "(error) ERR syntax error"},
+			// As in Redis 7: options are read first, a repeated one is
+			// taken, conflicting ones are a syntax error.
+			{cmd: []string{"SET", "k", "5", "NX", "NX"}, want: "(nil)"},
+			{cmd: []string{"SET", "k", "5", "XX", "xx"}, want: "OK"},
+			{cmd: []string{"SET", "k", "6", "EX", "5", "EX", "6"}, want: "OK"},
+			{cmd: []string{"TTL", "k"}, want: "6"},
+			{cmd: []string{"SET", "k", "7", "EX", "5", "PX", "6"}, want: "(error) ERR syntax error"},
+			{cmd: []string{"SET", "k", "7", "EX", "x", "BOGUS"}, want: "(error) ERR syntax error"},
 		}},
 		{"set ex expires on the loop clock", []step{
 			{cmd: []string{"SET", "k", "v", "EX", "10"}, want: "OK"},

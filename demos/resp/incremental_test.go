@@ -340,41 +340,61 @@ func parseInPieces(in []byte, cuts []int, rng *rand.Rand) parseOutcome {
 
 // Parsing a request in pieces, keeping the place between them, gives the
 // requests and the error that parsing it whole gives, wherever the cuts
-// fall. The seeds run in every test run.
+// fall. The seeds run in every test run; the large inputs are
+// TestParseInPiecesLargeInputs' (the fuzzing engine is slow on them).
 func FuzzParseInPieces(f *testing.F) {
-	for _, s := range chunkingSeeds() {
-		f.Add(s, uint64(1))
-	}
 	for _, s := range []string{
 		"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n",
 		"*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\nPING\r\n\r\nSET a  b\tc\n",
 		"*0\r\n*-1\r\n*1\r\n$0\r\n\r\n",
-		"*1\r\n$4\r\nPINGx\r\n",
+		"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPINGxx",
+		"*2\r\n$4\r\nECHO\r\n$+5\r\nhello\r\n",
+		"*1\r\n$04\r\nPING\r\n",
+		"*1\r\n$" + strings.Repeat("0", 31) + "4\r\nPING\r\n",
 		"*1\r\n$-3\r\n",
 		"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + strconv.Itoa(maxBulk) + "\r\n",
+		"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + strconv.Itoa(maxBulk+1) + "\r\n",
 		"*1\r\n$" + strings.Repeat("9", 40),
 		"*1\n",
 		"*2\r\n$3\r\nGET\r\n:1\r\n",
 		"*" + strconv.Itoa(maxArgs+1) + "\r\n",
+		"*" + strconv.Itoa(maxArgs) + "\r\n$1\r\nx\r\n",
+		"PING\r\nECHO a\rb\r\n\n",
+	} {
+		f.Add([]byte(s), uint64(2))
+	}
+	f.Fuzz(checkInPieces)
+}
+
+// The large inputs of the parse in pieces: at and past the limits.
+func TestParseInPiecesLargeInputs(t *testing.T) {
+	inputs := chunkingSeeds()
+	for _, s := range []string{
 		strings.Repeat("a", maxInline) + "\r",
 		strings.Repeat("a", maxInline+1),
 		"*3\r\n$4\r\nMGET\r\n$" + strconv.Itoa(maxBulk) + "\r\n" + strings.Repeat("v", maxBulk) + "\r\n$" + strconv.Itoa(maxBulk) + "\r\n",
 	} {
-		f.Add([]byte(s), uint64(2))
+		inputs = append(inputs, []byte(s))
 	}
-	f.Fuzz(func(t *testing.T, in []byte, seed uint64) {
-		rng := rand.New(rand.NewPCG(seed, 3))
-		want := parseAtOnce(in)
-		for _, most := range []int{1, 3, 16, 1 << 12} {
-			var cuts []int // covering in, or its first 64 Ki pieces
-			for sum := 0; sum < len(in) && len(cuts) < 1<<16; {
-				cuts = append(cuts, 1+rng.IntN(most))
-				sum += cuts[len(cuts)-1]
-			}
-			got := parseInPieces(in, cuts, rng)
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("%.60q cut in pieces %v...: %.200v; parsed whole: %.200v", in, cuts[:min(len(cuts), 8)], got, want)
-			}
+	for i, in := range inputs {
+		checkInPieces(t, in, uint64(i))
+	}
+}
+
+// checkInPieces checks in parsed in pieces of random sizes (up to 1, 3,
+// 16 and 4096 bytes) against in parsed whole.
+func checkInPieces(t *testing.T, in []byte, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	want := parseAtOnce(in)
+	for _, most := range []int{1, 3, 16, 1 << 12} {
+		var cuts []int // covering in, or its first 64 Ki pieces
+		for sum := 0; sum < len(in) && len(cuts) < 1<<16; {
+			cuts = append(cuts, 1+rng.IntN(most))
+			sum += cuts[len(cuts)-1]
 		}
-	})
+		got := parseInPieces(in, cuts, rng)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%.60q cut in pieces %v...: %.200v; parsed whole: %.200v", in, cuts[:min(len(cuts), 8)], got, want)
+		}
+	}
 }

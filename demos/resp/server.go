@@ -24,8 +24,10 @@ const (
 	writeSize = 16 << 10
 	maxBuffer = maxRequest + maxLengthLine
 	// replyChunk is how much of one reply (MGET's) is encoded before it
-	// is handed to the writer.
-	replyChunk = writeSize
+	// is handed to the writer; a connection keeps maxKeptReply bytes of
+	// encoding buffer between reads.
+	replyChunk   = writeSize
+	maxKeptReply = 4 << 10
 )
 
 // server is the RESP server's state shared by its connections (and its
@@ -68,7 +70,7 @@ type conn struct {
 	// reply is the reply being encoded, handed to w after each command
 	// (and on the way, for a long one).
 	reply []byte
-	now   int64 // the loop clock at the command's start, Unix milliseconds
+	now   int64 // the loop clock when the batch was read, Unix milliseconds
 	quit  bool  // QUIT was run
 
 	buf        []byte // buf[start:end] is read and not yet run: a partial request at most, between reads
@@ -116,6 +118,7 @@ func (c *conn) serve(ctx context.Context, s streams.Stream) error {
 			return err
 		}
 		c.end += n
+		c.now = nowMillis(ctx) // the time of every command of the batch, as Redis caches it
 		if err := c.runBuffered(ctx); err != nil {
 			return err
 		}
@@ -199,8 +202,12 @@ func (c *conn) makeRoom() error {
 }
 
 // shrink gives a large request's memory back once it has run: the
-// buffer goes back to readSize when what waits in it fits there.
+// buffer goes back to readSize when what waits in it fits there, and a
+// long reply's encoding buffer goes.
 func (c *conn) shrink() {
+	if cap(c.reply) > maxKeptReply {
+		c.reply = nil
+	}
 	if len(c.buf) == readSize || c.end-c.start > readSize/2 {
 		return
 	}
