@@ -14,6 +14,7 @@ TOOLS      := $(CURDIR)/.tools
 FUZZ_CHANNEL ?= 300000x
 FUZZ_TIMER   ?= 3000000x
 FUZZ_BUFFERED ?= 300000x
+FUZZ_FRAMING ?= 500000x
 OLD        ?= HEAD~1
 NEW        ?= HEAD
 BENCH      ?= .
@@ -83,11 +84,12 @@ lint: $(TOOLS)/staticcheck reactorvet
 reactorvet:
 	cd cmd/reactorvet && $(GO) build -o $(TOOLS)/reactorvet .
 
-## fuzz: each fuzz target for about a minute (FUZZ_CHANNEL, FUZZ_TIMER, FUZZ_BUFFERED executions)
+## fuzz: each fuzz target for about a minute (FUZZ_CHANNEL, FUZZ_TIMER, FUZZ_BUFFERED, FUZZ_FRAMING executions)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzChannelNothingLost$$' -fuzztime $(FUZZ_CHANNEL) ./task/
 	$(GO) test -run '^$$' -fuzz '^FuzzQueueAgainstSortedSlice$$' -fuzztime $(FUZZ_TIMER) ./timer/
 	$(GO) test -run '^$$' -fuzz '^FuzzBufferedReader$$' -fuzztime $(FUZZ_BUFFERED) ./streams/
+	$(GO) test -run '^$$' -fuzz '^FuzzFraming$$' -fuzztime $(FUZZ_FRAMING) ./demos/http/
 
 ## test-windows: the Windows build of the suite, run under Wine (installs Wine if needed)
 test-windows:
