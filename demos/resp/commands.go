@@ -72,6 +72,9 @@ func (c *conn) exec(ctx context.Context, args [][]byte) error {
 	case cmd.arity > 0 && len(args) != cmd.arity, cmd.arity < 0 && len(args) < -cmd.arity:
 		c.arity(cmd.name)
 	default:
+		if c.now == 0 {
+			c.now = nowMillis(ctx)
+		}
 		if err := cmd.run(ctx, c, args); err != nil {
 			return err
 		}

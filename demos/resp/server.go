@@ -70,8 +70,12 @@ type conn struct {
 	// reply is the reply being encoded, handed to w after each command
 	// (and on the way, for a long one).
 	reply []byte
-	now   int64 // the loop clock when the batch was read, Unix milliseconds
-	quit  bool  // QUIT was run
+	// now is the loop clock at the batch's first command, in Unix
+	// milliseconds, the time of every command of the batch (Redis caches
+	// it too); 0 until then, so a read that completes no request costs
+	// no clock read.
+	now  int64
+	quit bool // QUIT was run
 
 	buf        []byte // buf[start:end] is read and not yet run: a partial request at most, between reads
 	start, end int
@@ -118,7 +122,7 @@ func (c *conn) serve(ctx context.Context, s streams.Stream) error {
 			return err
 		}
 		c.end += n
-		c.now = nowMillis(ctx) // the time of every command of the batch, as Redis caches it
+		c.now = 0 // read again by the batch's first command
 		if err := c.runBuffered(ctx); err != nil {
 			return err
 		}
