@@ -78,7 +78,7 @@ func split(b []byte, size int) [][]byte {
 // again from the request's start on every read made 100,000 arguments in
 // 1 KiB pieces cost about 30 times the same request sent at once.)
 func TestTrickledRequestCostsAboutTheSame(t *testing.T) {
-	req := delRequest(100_000) // 700 KB
+	req := delRequest(100_000)                    // 700 KB
 	best := func(pieces [][]byte) time.Duration { // the least CPU time of 3 runs
 		d := time.Duration(1 << 62)
 		for range 3 {
