@@ -16,12 +16,18 @@
 //   - darwin (reactor_darwin.go) and FreeBSD (reactor_freebsd.go): kqueue
 //     with EV_CLEAR, shared in kqueue.go (compiled in CI, not run: no
 //     machine in CI can execute those binaries).
+//   - The two Unix backends are one Poller (poller_unix.go: the table of
+//     registrations, Wake, the error rules) around each one's system
+//     calls.
 //   - Windows: an I/O completion port; socket readiness comes from the AFD
 //     driver's IOCTL_AFD_POLL (the technique of wepoll and mio), re-armed
 //     whenever the consumer reports that an operation would block.
 //
-// The contract is the same everywhere. A registration watches both
-// directions for its whole life. Readiness is edge-triggered: an event is
+// The contract is the same everywhere, and reactor_test.go checks it
+// over every backend a platform has. A registration watches both
+// directions for its whole life, and starts with both marked ready:
+// nothing is known to block yet, so the caller tries first. Readiness is
+// edge-triggered: an event is
 // reported when the fd's readiness changes (it becomes ready, or new data
 // arrives), never again for a state nobody changed, so an fd that stays
 // readable or hung up does not make the poller spin. The readiness bits stay

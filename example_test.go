@@ -26,6 +26,11 @@ func Example() {
 	if err := p.Register(a); err != nil {
 		panic(err)
 	}
+	// A new registration says both directions may be tried.
+	buf := make([]byte, 16)
+	if _, err := sock.Read(a, buf); err == sock.ErrWouldBlock {
+		p.Consume(a, reactor.Readable) // nothing yet: wait for the kernel's word
+	}
 	sock.Write(b, []byte("ping"))
 	events := make([]reactor.Event, 8)
 	for p.Readiness(a)&reactor.Readable == 0 {
@@ -33,7 +38,6 @@ func Example() {
 			panic(err)
 		}
 	}
-	buf := make([]byte, 16)
 	n, _ := sock.Read(a, buf)
 	fmt.Printf("%s\n", buf[:n])
 	if _, err := sock.Read(a, buf); err == sock.ErrWouldBlock {

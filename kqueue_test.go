@@ -2,4 +2,10 @@
 
 package reactor
 
-func wakeStateOf(p Poller) *wakeState { return &p.(*kq).wake }
+// backends lists the darwin and FreeBSD pollers the contract tests run
+// over.
+func backends() []backend {
+	return []backend{
+		{"kqueue", New},
+	}
+}

@@ -51,12 +51,21 @@ type Event struct {
 // but Wake must be called from the goroutine that owns the poller.
 type Poller interface {
 	// Register starts watching fd for read and write readiness. An fd is
-	// registered once; registering it again is an error.
+	// registered once; registering it again is an error. The new
+	// registration's readiness is Readable|Writable: nothing is known to
+	// block yet, so its user tries a call first and Consumes what would
+	// block (a caller that wants the kernel's word instead Consumes both
+	// at once: the kernel reports the fd's current state as its first
+	// event).
 	Register(fd uintptr) error
 	// Unregister stops watching fd and forgets its readiness. Unregistering
 	// an fd that the caller already closed succeeds.
 	Unregister(fd uintptr) error
-	// Readiness returns the readiness bits set on fd's registration.
+	// Readiness returns the readiness bits set on fd's registration (0 for
+	// an fd not registered). The poller keeps the one record of an fd's
+	// readiness: the layers above read it here rather than keep a copy.
+	// Invariant: the bits Register set, plus those of every event since,
+	// minus those consumed since.
 	Readiness(fd uintptr) Ready
 	// Consume clears the bits r of fd's readiness: the caller saw an
 	// operation would block. A later transition to ready is reported again.

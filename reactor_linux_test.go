@@ -6,14 +6,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func wakeStateOf(p Poller) *wakeState { return &p.(*epoll).wake }
+// backends lists the Linux pollers the contract tests run over.
+func backends() []backend {
+	return []backend{
+		{"epoll", New},
+	}
+}
 
 // TestStaleEventForReusedFDDropped makes the kernel report an event for a
 // file description whose fd number now belongs to someone else: the old
 // description lives on through a dup, so epoll keeps its entry even after
 // the fd was closed. The generation tag must drop that event.
 func TestStaleEventForReusedFDDropped(t *testing.T) {
-	p := newPoller(t)
+	p := newPoller(t, backend{"epoll", New})
 	a, b := socketPair(t)
 	if err := p.Register(a); err != nil {
 		t.Fatal(err)

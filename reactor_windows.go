@@ -37,10 +37,10 @@ type iocp struct {
 type winReg struct {
 	fd      uintptr
 	base    windows.Handle // the base provider's handle, which AFD needs
-	ready   Ready
-	op      *pollOp // the pending request, if any
-	hupSeen bool    // disconnect reported once: never poll for it again
-	closed  bool    // the socket was closed under us
+	ready   Ready          // the one record of the socket's readiness (see Poller.Readiness)
+	op      *pollOp        // the pending request, if any
+	hupSeen bool           // disconnect reported once: never poll for it again
+	closed  bool           // the socket was closed under us
 	deleted bool
 }
 
@@ -168,7 +168,9 @@ func (p *iocp) Register(fd uintptr) error {
 	if err != nil {
 		return opError("register", fd, err)
 	}
-	reg := &winReg{fd: fd, base: base}
+	// Readiness starts as Poller.Register says, both directions to be
+	// tried, so no request is armed until the first Consume.
+	reg := &winReg{fd: fd, base: base, ready: Readable | Writable}
 	if err := p.arm(reg); err != nil {
 		return opError("register", fd, err)
 	}

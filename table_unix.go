@@ -2,10 +2,11 @@
 
 package reactor
 
-// registration is the poller's record of one registered fd.
+// registration is the poller's record of one registered fd: the one
+// record of its readiness (see Poller's Readiness and Consume).
 type registration struct {
 	gen   uint32 // tags kernel events; 0 means the slot is free
-	ready Ready
+	ready Ready  // Invariant: Readable|Writable at add, then | every current event, &^ every Consume
 }
 
 // table maps small non-negative fds to registrations. Unix fds are dense
@@ -22,7 +23,8 @@ func (t *table) lookup(fd uintptr) *registration {
 	return &t.regs[fd]
 }
 
-// add claims fd's slot and returns its generation tag.
+// add claims fd's slot and returns its generation tag. The readiness
+// starts as Poller.Register says: both directions, to be tried.
 func (t *table) add(fd uintptr) (uint32, error) {
 	if t.lookup(fd) != nil {
 		return 0, opError("register", fd, ErrRegistered)
@@ -34,7 +36,7 @@ func (t *table) add(fd uintptr) (uint32, error) {
 	if t.nextGen == 0 { // 0 marks a free slot
 		t.nextGen = 1
 	}
-	t.regs[fd] = registration{gen: t.nextGen}
+	t.regs[fd] = registration{gen: t.nextGen, ready: Readable | Writable}
 	return t.nextGen, nil
 }
 
@@ -47,10 +49,12 @@ func (t *table) remove(fd uintptr) error {
 }
 
 // deliver records new readiness for the registration tagged gen on fd and
-// reports whether the event is current; events for a stale tag are dropped.
+// reports whether the event is current; events for a stale tag are
+// dropped. gen 0 (a kernel that does not tag its events) matches the live
+// registration.
 func (t *table) deliver(fd uintptr, gen uint32, r Ready) (Ready, bool) {
 	reg := t.lookup(fd)
-	if reg == nil || reg.gen != gen {
+	if reg == nil || (gen != 0 && reg.gen != gen) {
 		return 0, false
 	}
 	reg.ready |= r

@@ -56,6 +56,10 @@ func (l *Loop) addWatch(op string, fd uintptr, fn func(), kind Kind) error {
 		if err := l.poller.Register(fd); err != nil {
 			return fmt.Errorf("loop: %s fd %d: %w", op, fd, err)
 		}
+		// The registration starts ready in both directions; a callback
+		// waits for what the kernel reports (its first event tells the
+		// fd's current state).
+		l.poller.Consume(fd, reactor.Readable|reactor.Writable)
 		w = &watch{}
 		l.fds[fd] = w
 	} else if w.reg != nil {
