@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"runtime"
 
+	"github.com/f04742a6/reactor/loop/ring"
 	"github.com/f04742a6/reactor/timer"
 )
 
@@ -80,15 +81,11 @@ func (h Handle) Pending() bool {
 
 // pool recycles call records so that scheduling allocates nothing in the
 // steady state.
-type pool struct{ free []*call }
+type pool struct{ free ring.FreeList[*call] }
 
 func (p *pool) get(kind Kind, fn func()) *call {
-	var c *call
-	if n := len(p.free); n > 0 {
-		c = p.free[n-1]
-		p.free[n-1] = nil
-		p.free = p.free[:n-1]
-	} else {
+	c, ok := p.free.Get()
+	if !ok {
 		c = new(call)
 		c.timer.Value = c
 	}
@@ -99,45 +96,5 @@ func (p *pool) get(kind Kind, fn func()) *call {
 func (p *pool) put(c *call) {
 	c.gen++ // invalidates outstanding Handles
 	c.fn, c.state, c.queued = nil, callFree, false
-	p.free = append(p.free, c)
-}
-
-// queue is a FIFO ring of calls; it grows by doubling and never shrinks
-// below its peak, so a steady load allocates nothing.
-type queue struct {
-	buf        []*call
-	head, size int
-}
-
-func (q *queue) len() int { return q.size }
-
-func (q *queue) push(c *call) {
-	if q.size == len(q.buf) {
-		q.grow()
-	}
-	q.buf[(q.head+q.size)&(len(q.buf)-1)] = c
-	q.size++
-}
-
-func (q *queue) pop() *call {
-	c := q.buf[q.head]
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) & (len(q.buf) - 1)
-	q.size--
-	return c
-}
-
-// at returns the i-th queued call, for shuffling a batch in place.
-func (q *queue) slot(i int) **call { return &q.buf[(q.head+i)&(len(q.buf)-1)] }
-
-func (q *queue) grow() {
-	n := len(q.buf) * 2
-	if n == 0 {
-		n = 64
-	}
-	buf := make([]*call, n)
-	for i := range q.size {
-		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
-	}
-	q.buf, q.head = buf, 0
+	p.free.Put(c)
 }

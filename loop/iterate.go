@@ -28,7 +28,7 @@ func (l *Loop) runOnce() error {
 // allows.
 func (l *Loop) pollPhase() error {
 	switch {
-	case l.ready.len() > 0 || l.runnable() > 0 || l.inbox.pending():
+	case l.ready.Len() > 0 || l.runnable() > 0 || l.inbox.pending():
 		// Work is waiting, ours or handed over: no system call, except
 		// every pollEvery callbacks so sockets are not starved.
 		if l.sincePoll < l.pollEvery {
@@ -55,7 +55,7 @@ func (l *Loop) pollPhase() error {
 			return nil
 		}
 		l.sched.Idle()
-		if l.ready.len() > 0 || l.runnable() > 0 || l.stopping || l.inbox.pending() {
+		if l.ready.Len() > 0 || l.runnable() > 0 || l.stopping || l.inbox.pending() {
 			return nil
 		}
 	}
@@ -213,16 +213,13 @@ func (l *Loop) timerPhase() {
 // runBatch runs the callbacks that are ready now, then the scheduler's
 // items that are; what they make ready waits for the next iteration.
 func (l *Loop) runBatch() {
-	n, m := l.ready.len(), l.runnable()
+	n, m := l.ready.Len(), l.runnable()
 	if n+m == 0 {
 		return
 	}
 	l.idleSince = time.Time{}
 	if l.rng != nil {
-		l.rng.Shuffle(n, func(i, j int) {
-			a, b := l.ready.slot(i), l.ready.slot(j)
-			*a, *b = *b, *a
-		})
+		l.ready.Shuffle(n, l.rng)
 	}
 	l.batch = l.startBatchTimer()
 	w := &l.batch
@@ -230,7 +227,7 @@ func (l *Loop) runBatch() {
 		l.ranCallbacks = true
 	}
 	for range n {
-		c := l.ready.pop()
+		c := l.ready.Pop()
 		c.queued = false
 		if c.state == callCancelled {
 			l.calls.put(c)

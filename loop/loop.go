@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/loop/ring"
 	"github.com/f04742a6/reactor/timer"
 )
 
@@ -23,7 +24,7 @@ type Loop struct {
 	clock  Clock
 	epoch  time.Time // deadlines are nanoseconds since epoch on clock
 	timers *timer.Queue[*call]
-	ready  queue
+	ready  ring.Ring[*call]
 	calls  pool
 	fds    map[uintptr]*watch
 	// registered counts the fds in fds that a Registration holds.
@@ -220,7 +221,7 @@ func (l *Loop) Close() error {
 	}
 	clear(l.fds)
 	l.registered = 0
-	l.ready = queue{}
+	l.ready = ring.Ring[*call]{}
 	l.timers = timer.New[*call]()
 	return l.poller.Close()
 }
@@ -280,7 +281,7 @@ func (l *Loop) newCall(kind Kind, fn func()) *call {
 
 func (l *Loop) enqueue(c *call) {
 	c.queued = true
-	l.ready.push(c)
+	l.ready.Push(c)
 }
 
 // cancel stops a pending call. A queued record stays in the ready queue

@@ -1,5 +1,7 @@
 package loop
 
+import "math/rand/v2"
+
 // Scheduler is the one seam between the loop and a layer that runs its own
 // work on it: package task keeps its runnable tasks in a run queue of its
 // own and the loop runs them in its batch phase, so waking a task costs a
@@ -64,7 +66,7 @@ var scheduledItem = Callback{Kind: KindScheduled}
 // This is what makes a task switch cost one coroutine switch instead of
 // two (see package task): a task that yields runs the next batch itself.
 func (l *Loop) ElideTurn(n int) bool {
-	if l.stopping || len(l.instruments) > 0 || l.ready.len() > 0 ||
+	if l.stopping || len(l.instruments) > 0 || l.ready.Len() > 0 ||
 		l.sincePoll >= l.pollEvery || l.inbox.pending() {
 		return false
 	}
@@ -85,3 +87,8 @@ func (l *Loop) NextItem() {
 	l.batch.ended(l, scheduledItem)
 	l.batch.starting(l)
 }
+
+// Rand returns the generator WithSeed seeded, or nil if batches run
+// first in, first out. A Scheduler shuffles its batches with it (see
+// ring.Ring.Shuffle), so that one seed orders everything a loop runs.
+func (l *Loop) Rand() *rand.Rand { return l.rng }

@@ -50,7 +50,7 @@ func (b *binding) settle(r *runner, inUse bool) {
 func (b *binding) park(ctx context.Context, c *scopeCtx, t *Task, q *waitQueue, op string) error {
 	b.settle(t.r, true)
 	err := q.park(ctx, c, t, op)
-	b.settle(t.r, q.len() > 0)
+	b.settle(t.r, q.Len() > 0)
 	return err
 }
 

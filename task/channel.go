@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+
+	"github.com/f04742a6/reactor/loop/ring"
 )
 
 // NewChannel returns the two ends of a memory channel holding up to
@@ -32,7 +34,7 @@ type item[T any] struct {
 type channel[T any] struct {
 	b         binding // the loop last used on; see enter
 	capacity  int
-	buf       ring[item[T]]
+	buf       ring.Ring[item[T]]
 	sendQ     waitQueue  // parked senders; waiter.item is their *item[T]
 	recvQ     waitQueue  // parked receivers; waiter.item receives an *item[T]
 	boxes     []*item[T] // free boxes for waiter.item: a hand-off allocates nothing
@@ -95,7 +97,7 @@ func (s *Sender[T]) send(ctx context.Context, v T, op string, ack *waiter) error
 	}
 	w := t.newWait(op)
 	w.item, w.owner, w.queue = s.ch.box(item[T]{v: v, ack: ack}), s, &s.ch.sendQ
-	s.ch.sendQ.push(w)
+	s.ch.sendQ.Push(w)
 	err := t.r.block(ctx, c, t, w, op)
 	if err != nil { // not taken: the box is still ours
 		s.ch.unbox(w.item)
@@ -131,7 +133,7 @@ func (ch *channel[T]) unbox(b any) item[T] {
 // moves to another loop only while idle: no waiter, no lease out.
 func (ch *channel[T]) enter(r *runner) {
 	if cur := ch.b.r.Load(); cur != r {
-		if cur != nil && !cur.ended.Load() && ch.sendQ.len()+ch.recvQ.len()+ch.leases > 0 {
+		if cur != nil && !cur.ended.Load() && ch.sendQ.Len()+ch.recvQ.Len()+ch.leases > 0 {
 			panic(otherLoopMisuse("channel"))
 		}
 		ch.b.r.Store(r)
@@ -155,8 +157,8 @@ func (ch *channel[T]) offer(r *runner, it item[T]) bool {
 		ch.handTo(r, w, it)
 		return true
 	}
-	if ch.buf.len() < ch.capacity {
-		ch.buf.push(it)
+	if ch.buf.Len() < ch.capacity {
+		ch.buf.Push(it)
 		return true
 	}
 	return false
@@ -205,9 +207,9 @@ func (s *Sender[T]) SendAndWait(ctx context.Context, v T) error {
 	}
 	ack.abort = func() bool {
 		// Withdraw the value if it is still buffered.
-		for i := range s.ch.buf.len() {
-			if s.ch.buf.slot(i).ack == ack {
-				s.ch.buf.removeAt(i)
+		for i := range s.ch.buf.Len() {
+			if s.ch.buf.At(i).ack == ack {
+				s.ch.buf.RemoveAt(i)
 				return true
 			}
 		}
@@ -275,14 +277,14 @@ func (ch *channel[T]) endErr() error {
 
 // over reports whether receivers have nothing more to wait for.
 func (ch *channel[T]) over() bool {
-	return ch.senders == 0 && ch.buf.len() == 0 && ch.sendQ.len() == 0 && ch.leases == 0
+	return ch.senders == 0 && ch.buf.Len() == 0 && ch.sendQ.Len() == 0 && ch.leases == 0
 }
 
 func (ch *channel[T]) wakeAtEnd() {
 	if !ch.over() {
 		return
 	}
-	for ch.recvQ.len() > 0 {
+	for ch.recvQ.Len() > 0 {
 		ch.recvQ.handOff(ch.endErr())
 	}
 }
@@ -290,10 +292,10 @@ func (ch *channel[T]) wakeAtEnd() {
 // take removes the next value: from the buffer (refilling it from a
 // parked sender) or, for a rendezvous, from a parked sender.
 func (ch *channel[T]) take(r *runner) (item[T], bool) {
-	if ch.buf.len() > 0 {
-		it := ch.buf.pop()
+	if ch.buf.Len() > 0 {
+		it := ch.buf.Pop()
 		if w := ch.sendQ.pop(); w != nil {
-			ch.buf.push(ch.unbox(w.item))
+			ch.buf.Push(ch.unbox(w.item))
 			r.wake(w, nil)
 		}
 		return it, true
@@ -346,7 +348,7 @@ func (rc *Receiver[T]) receive(ctx context.Context, op string) (item[T], *Task, 
 	}
 	w := t.newWait(op)
 	w.owner, w.queue = rc, &ch.recvQ
-	ch.recvQ.push(w)
+	ch.recvQ.Push(w)
 	if err := t.r.block(ctx, c, t, w, op); err != nil {
 		return item[T]{}, nil, err
 	}
@@ -448,7 +450,7 @@ func (l *Lease[T]) Release() {
 		ch.wakeAtEnd()
 		return
 	}
-	ch.buf.pushFront(l.it) // may exceed capacity by the leases out
+	ch.buf.PushFront(l.it) // may exceed capacity by the leases out
 }
 
 // Clone returns a new receive end of the same channel. Cloning a closed
@@ -480,14 +482,14 @@ func (rc *Receiver[T]) Close() error {
 	}
 	ch.recvQ.wakeAll(fmt.Errorf("task: Receive: %w", ErrClosedResource))
 	ch.sendQ.wakeAll(fmt.Errorf("task: Send: %w: every receive end is closed", ErrBrokenResource))
-	n := ch.buf.len()
+	n := ch.buf.Len()
 	for i := range n {
-		it := *ch.buf.slot(i)
+		it := *ch.buf.At(i)
 		if it.ack != nil && !it.ack.done {
 			it.ack.t.r.wake(it.ack, fmt.Errorf("task: SendAndWait: %w: discarded unread", ErrBrokenResource))
 		}
 	}
-	ch.buf.clear()
+	ch.buf.Clear()
 	if n > 0 {
 		return &DiscardedError{N: n}
 	}

@@ -28,7 +28,7 @@ func NewCapacityLimiter(n int) *CapacityLimiter {
 }
 
 func (l *CapacityLimiter) settle(r *runner) {
-	l.b.settle(r, len(l.borrowers) > 0 || l.q.len() > 0)
+	l.b.settle(r, len(l.borrowers) > 0 || l.q.Len() > 0)
 }
 
 // Acquire borrows a token for the calling task, waiting FIFO. A task that
@@ -50,7 +50,7 @@ func (l *CapacityLimiter) acquireFor(ctx context.Context, c *scopeCtx, t *Task, 
 	if err := t.check(ctx, c, op); err != nil {
 		return err
 	}
-	if len(l.borrowers) < l.total && l.q.len() == 0 {
+	if len(l.borrowers) < l.total && l.q.Len() == 0 {
 		l.borrowers[borrower] = struct{}{}
 		l.settle(t.r)
 		t.r.spend(t)
@@ -58,7 +58,7 @@ func (l *CapacityLimiter) acquireFor(ctx context.Context, c *scopeCtx, t *Task, 
 	}
 	w := t.newWait(op)
 	w.queue, w.owner = &l.q, borrower
-	l.q.push(w)
+	l.q.Push(w)
 	l.settle(t.r)
 	err := t.r.block(ctx, c, t, w, op) // admit records the borrower
 	l.settle(t.r)

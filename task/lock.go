@@ -21,7 +21,7 @@ type Lock struct {
 	q                  waitQueue // Invariant: empty unless owner != nil (Unlock hands over)
 }
 
-func (l *Lock) settle(r *runner) { l.b.settle(r, l.q.len() > 0) }
+func (l *Lock) settle(r *runner) { l.b.settle(r, l.q.Len() > 0) }
 
 // loop returns the loop the lock is in use on (nil if free), panicking if
 // the caller is plainly foreign (see binding.onLoop).
@@ -180,8 +180,8 @@ func (c *Condition) Notify(n int) {
 	}
 	for ; n > 0 && c.q.handOff(nil) != nil; n-- {
 	}
-	c.b.settle(r, c.q.len() > 0)
+	c.b.settle(r, c.q.Len() > 0)
 }
 
 // NotifyAll wakes every waiter.
-func (c *Condition) NotifyAll() { c.Notify(c.q.len()) }
+func (c *Condition) NotifyAll() { c.Notify(c.q.Len()) }

@@ -329,7 +329,7 @@ func (h *Handle[T]) Wait(ctx context.Context) (T, error) {
 	if !h.done {
 		w := t.newWait("Handle.Wait")
 		w.queue = &h.waiters
-		h.waiters.push(w)
+		h.waiters.Push(w)
 		if err := t.r.block(ctx, c, t, w, "Handle.Wait"); err != nil {
 			var zero T
 			return zero, err

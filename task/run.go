@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/f04742a6/reactor/loop"
+	"github.com/f04742a6/reactor/loop/ring"
 )
 
 // Clock is the loop's clock interface; MockClock implements it, with
@@ -33,7 +33,6 @@ type config struct {
 	slowTask    time.Duration
 	logger      *slog.Logger
 	instruments []Instrument
-	seed        *int64      // WithSeed
 	signals     []os.Signal // with signalsSet: WithSignals' choice (default: defaultSignals)
 	signalsSet  bool
 	parent      context.Context // WithParent: its end stops the run; its values are visible to every task
@@ -49,8 +48,7 @@ func WithClock(c Clock) Option {
 // to flush out hidden ordering assumptions. Without it batches are FIFO.
 func WithSeed(seed int64) Option {
 	return func(cfg *config) {
-		cfg.seed = &seed
-		cfg.loopOpts = append(cfg.loopOpts, loop.WithSeed(seed)) // the loop's callbacks too
+		cfg.loopOpts = append(cfg.loopOpts, loop.WithSeed(seed)) // the loop shuffles both (Runnable)
 	}
 }
 
@@ -67,7 +65,7 @@ type runner struct {
 	epoch   time.Time // the loop's clock at the start: deadlines are published as ns since it
 	cfg     config
 	current *Task
-	coros   freeList[*coro] // idle pooled coroutines
+	coros   ring.FreeList[*coro] // idle pooled coroutines
 	// wokeGoroutines: a task handed a worker goroutine its job since the
 	// loop last asked (loop.Scheduler.WokeGoroutines).
 	wokeGoroutines bool
@@ -76,9 +74,9 @@ type runner struct {
 	top            *Scope   // above main: cancelled by SIGINT and deadlock
 	main           *Task
 	stats          Stats
-	idleWait       waitQueue         // WaitAllTasksBlocked
-	waiters        freeList[*waiter] // free wait records (see newWait)
-	failure        error             // ErrDeadlock or ErrInterrupted, set by the runner
+	idleWait       waitQueue              // WaitAllTasksBlocked
+	waiters        ring.FreeList[*waiter] // free wait records (see newWait)
+	failure        error                  // ErrDeadlock or ErrInterrupted, set by the runner
 	torn           bool
 	ended          atomic.Bool // Run is over: objects still bound to it are idle (see binding)
 	// stall is the watchdog's latest sighting of a task blocking the loop
@@ -99,7 +97,6 @@ type runner struct {
 	// nested: a task resumed in place is running; it yields plainly, back
 	// to the task that resumed it, so coroutines nest one deep at most.
 	nested      bool
-	rng         *rand.Rand       // WithSeed: shuffles each batch of runq; nil: FIFO
 	receivers   receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
 	interrupted bool             // a caught signal cancelled the run; a second one ends the process
 	sources     int              // open Tokens, signal receivers, foreign contexts
@@ -130,7 +127,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit), rng: newShuffler(cfg.seed)}
+	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit)}
 	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger),
 		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow),
 		loop.WithStallReport(r.reportStall))...)
@@ -206,7 +203,7 @@ func (r *runner) spawn(fn func(ctx context.Context) error, parent *Scope, parent
 
 // finish runs on the loop once t's body returned.
 func (r *runner) finish(t *Task) {
-	r.coros.put(t.coro)
+	r.coros.Put(t.coro)
 	t.coro = nil
 	if t.w != nil {
 		r.putWaiter(t.w)
@@ -266,7 +263,7 @@ func (r *runner) teardown() {
 // waiters are woken first; otherwise, if nothing at all can wake a task
 // (no timer, no watched fd), the run is deadlocked.
 func (r *runner) idle() {
-	if r.idleWait.len() > 0 {
+	if r.idleWait.Len() > 0 {
 		r.idleWait.wakeAll(nil)
 		return
 	}

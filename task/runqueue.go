@@ -1,27 +1,25 @@
 package task
 
 import (
-	"math/rand/v2"
-
 	"github.com/f04742a6/reactor/loop"
+	"github.com/f04742a6/reactor/loop/ring"
 )
 
 // runQueue is the FIFO of runnable tasks, a ring (push and pop O(1), no
 // allocation once grown to the run's peak of runnable tasks).
-type runQueue = ring[*Task]
+type runQueue = ring.Ring[*Task]
 
 // The runner is the loop's Scheduler (see loop.Scheduler): its runnable
 // tasks wait in r.runq, not in the loop's callback queue.
 var _ loop.Scheduler = (*runner)(nil)
 
-// Runnable starts a batch: the tasks runnable now, shuffled with WithSeed.
+// Runnable starts a batch: the tasks runnable now, shuffled with WithSeed
+// (by the loop's generator, which shuffles its callbacks too: one seed
+// orders the whole run).
 func (r *runner) Runnable() int {
-	n := r.runq.len()
-	if r.rng != nil && n > 1 {
-		r.rng.Shuffle(n, func(i, j int) {
-			a, b := r.runq.slot(i), r.runq.slot(j)
-			*a, *b = *b, *a
-		})
+	n := r.runq.Len()
+	if rng := r.loop.Rand(); rng != nil {
+		r.runq.Shuffle(n, rng)
 	}
 	r.batchLeft = n
 	return n
@@ -32,7 +30,7 @@ func (r *runner) Runnable() int {
 // loop counted if the task ended in a batch it ran in place.
 func (r *runner) RunNext() int {
 	r.batchLeft--
-	r.runq.pop().step()
+	r.runq.Pop().step()
 	r.inPlace = false
 	return r.batchLeft
 }
@@ -75,14 +73,14 @@ func (t *Task) yield() {
 func (r *runner) runInPlace(t *Task) bool {
 	for {
 		if r.batchLeft == 0 {
-			n := r.runq.len()
+			n := r.runq.Len()
 			if n == 0 || !r.loop.ElideTurn(n) {
 				return false
 			}
 			r.Runnable()
 			r.inPlace = true
 		}
-		next := r.runq.pop()
+		next := r.runq.Pop()
 		r.batchLeft--
 		r.loop.NextItem()
 		if next == t {
@@ -105,12 +103,4 @@ func (r *runner) WokeGoroutines() bool {
 	woke := r.wokeGoroutines
 	r.wokeGoroutines = false
 	return woke
-}
-
-// newShuffler returns WithSeed's generator, or nil for FIFO batches.
-func newShuffler(seed *int64) *rand.Rand {
-	if seed == nil {
-		return nil
-	}
-	return rand.New(rand.NewPCG(uint64(*seed), 0x5851f42d4c957f2d))
 }

@@ -54,7 +54,7 @@ func (s *Semaphore) Release() {
 	if s.q.handOff(nil) == nil {
 		s.value++
 	}
-	s.b.settle(r, s.q.len() > 0)
+	s.b.settle(r, s.q.Len() > 0)
 }
 
 // Value returns the number of free permits.

@@ -147,7 +147,7 @@ func (r *runner) newCoro() *coro {
 }
 
 func (r *runner) getCoro() *coro {
-	if c, ok := r.coros.get(); ok {
+	if c, ok := r.coros.Get(); ok {
 		return c
 	}
 	r.stats.Coroutines++
@@ -198,7 +198,7 @@ func (t *Task) resume() {
 // schedule makes a new or woken task runnable.
 func (r *runner) schedule(t *Task) {
 	t.transition(StateRunnable)
-	r.runq.push(t)
+	r.runq.Push(t)
 }
 
 // funcPC returns the entry address of a function value.

@@ -129,7 +129,7 @@ func TestToThreadLimiters(t *testing.T) {
 				}
 				// One worker starts; the other waits for the token.
 				ToThread(ctx, func(context.Context) error { <-running; return nil }, Limiter(NewCapacityLimiter(1)))
-				for tc.lim.q.len() == 0 {
+				for tc.lim.q.Len() == 0 {
 					Checkpoint(ctx)
 				}
 				expect(t, tc.lim.Borrowed() == 1 && len(running) == 0, "%s: borrowed %d, running %d", tc.name, tc.lim.Borrowed(), len(running))

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/f04742a6/reactor/loop"
+	"github.com/f04742a6/reactor/loop/ring"
 )
 
 // The wait protocol. A blocking operation parks the running task on a
@@ -64,7 +65,7 @@ func (t *Task) newWait(op string) *waiter {
 
 // getWaiter takes a record from the free list, or makes one.
 func (r *runner) getWaiter() *waiter {
-	if w, ok := r.waiters.get(); ok {
+	if w, ok := r.waiters.Get(); ok {
 		return w
 	}
 	return new(waiter)
@@ -75,7 +76,7 @@ func (r *runner) getWaiter() *waiter {
 // newWait changes.
 func (r *runner) putWaiter(w *waiter) {
 	w.t, w.item, w.owner, w.err, w.abort, w.panicked, w.queue = nil, nil, nil, nil, nil, nil, nil
-	r.waiters.put(w)
+	r.waiters.Put(w)
 }
 
 // park blocks the running task on w until wake is called for it.
@@ -136,29 +137,29 @@ func (w *waiter) timerFired() { w.t.r.wake(w, nil) }
 // lot"). It is a ring: push and pop are O(1) and allocate nothing once it
 // has grown to its peak; removing an aborted waiter is O(n) in the
 // queue's length. The zero value is empty.
-type waitQueue struct{ ring[*waiter] }
+type waitQueue struct{ ring.Ring[*waiter] }
 
 // first returns the waiter at the front, or nil.
 func (q *waitQueue) first() *waiter {
-	if q.size == 0 {
+	if q.Len() == 0 {
 		return nil
 	}
-	return *q.slot(0)
+	return *q.At(0)
 }
 
 // pop removes and returns the waiter at the front, or nil.
 func (q *waitQueue) pop() *waiter {
-	if q.size == 0 {
+	if q.Len() == 0 {
 		return nil
 	}
-	return q.ring.pop()
+	return q.Pop()
 }
 
 // remove takes w out of the queue, keeping the others' order.
 func (q *waitQueue) remove(w *waiter) {
-	for i := range q.size {
-		if *q.slot(i) == w {
-			q.removeAt(i)
+	for i := range q.Len() {
+		if *q.At(i) == w {
+			q.RemoveAt(i)
 			return
 		}
 	}
@@ -167,10 +168,10 @@ func (q *waitQueue) remove(w *waiter) {
 // filter removes, in order, every waiter for which keep is false, calling
 // gone for each one removed.
 func (q *waitQueue) filter(keep func(*waiter) bool, gone func(*waiter)) {
-	for range q.size {
-		w := q.ring.pop()
+	for range q.Len() {
+		w := q.Pop()
 		if keep(w) {
-			q.push(w)
+			q.Push(w)
 		} else {
 			gone(w)
 		}
@@ -182,7 +183,7 @@ func (q *waitQueue) filter(keep func(*waiter) bool, gone func(*waiter)) {
 func (q *waitQueue) park(ctx context.Context, c *scopeCtx, t *Task, op string) error {
 	w := t.newWait(op)
 	w.queue = q
-	q.push(w)
+	q.Push(w)
 	return t.r.block(ctx, c, t, w, op)
 }
 
