@@ -38,12 +38,17 @@
 //
 // # Readiness
 //
-// fd callbacks are edge-triggered (the reactor registers every fd once, for
-// both directions): a reader runs when its fd becomes readable and must read
-// until a read would block or comes up short. The loop then considers the
-// readiness consumed. This is the one deliberate difference from asyncio's
-// level-triggered add_reader: it saves a system call per event, and a
-// hung-up or failed fd cannot make the loop spin.
+// The loop watches an fd one way: a [Registration] (Register), which
+// registers it with the poller once, for both directions, and hears every
+// new edge; the fd's readiness is the poller's one record, read with
+// Registration.Ready. AddReader and AddWriter are callbacks on a
+// registration the loop makes for them (and closes when both are
+// removed). fd callbacks are therefore edge-triggered: a reader runs when
+// its fd becomes readable and must read until a read would block or comes
+// up short. The loop then considers the readiness consumed. This is the
+// one deliberate difference from asyncio's level-triggered add_reader: it
+// saves a system call per event, and a hung-up or failed fd cannot make
+// the loop spin.
 //
 // # Time
 //
@@ -75,11 +80,16 @@
 // that batch are left for the loop to run. Package task uses this so that
 // a task which yields resumes the next task itself: one coroutine switch
 // instead of two and a loop turn. Besides these, such a layer uses only the
-// loop's public surface: Hold, to keep the loop from counting as idle
-// while work runs elsewhere (thread workers); Pending, to tell whether
-// anything could still wake the loop (deadlock detection); and the
-// watchdog's hooks, WithSlowReport and WithStallReport, to name its items
-// in reports (they come as callbacks of KindScheduled).
+// loop's public surface: Register, for the fds its items wait on; the
+// loop's generator (Rand), to shuffle its batches with WithSeed's seed;
+// the wake sources, to tell whether anything could still wake the loop
+// (deadlock detection: Pending counts the timers and the wake sources,
+// which are the registrations something awaits (SetAwaited), the open
+// Expects, for work another goroutine may still hand over, and the open
+// Holds, for work in flight elsewhere that also keeps the loop from
+// counting as idle, like thread workers); and the watchdog's hooks,
+// WithSlowReport and WithStallReport, to name its items in reports (they
+// come as callbacks of KindScheduled).
 //
 // # Misuse
 //

@@ -6,10 +6,13 @@ import (
 	"github.com/f04742a6/reactor"
 )
 
-// watch is the loop's record of a registered fd and its callbacks.
+// watch is what AddReader and AddWriter keep on the Registration they
+// make for an fd: its callbacks. Invariant: reader and writer are the
+// installed callbacks (nil: none); the registration awaits exactly their
+// directions, and is closed once both are nil.
 type watch struct {
+	l              *Loop
 	reader, writer *call
-	reg            *Registration // set instead of reader and writer for a Register'd fd
 }
 
 // AddReader calls fn each time fd becomes readable (including hang-up and
@@ -17,7 +20,8 @@ type watch struct {
 // until a read would block or comes up short, or it will not be called
 // again for data that is already there. Spurious calls are possible (a
 // read then fails with EAGAIN). Adding a second reader for one fd panics;
-// an invalid fd gives an error naming it.
+// an invalid fd gives an error naming it. fd is registered (Register)
+// while it has a reader or a writer.
 func (l *Loop) AddReader(fd uintptr, fn func()) error {
 	return l.addWatch("AddReader", fd, fn, KindReader)
 }
@@ -42,36 +46,56 @@ func (w *watch) slot(kind Kind) **call {
 	return &w.writer
 }
 
+// awaited is the directions that have a callback.
+func (w *watch) awaited() reactor.Ready {
+	var r reactor.Ready
+	if w.reader != nil {
+		r |= reactor.Readable
+	}
+	if w.writer != nil {
+		r |= reactor.Writable
+	}
+	return r
+}
+
+// notify is the registration's event function: it queues the callbacks
+// whose direction the event made ready (once per edge).
+func (w *watch) notify(r reactor.Ready) {
+	if r&reactor.Readable != 0 && w.reader != nil && !w.reader.queued {
+		w.l.enqueue(w.reader)
+	}
+	if r&reactor.Writable != 0 && w.writer != nil && !w.writer.queued {
+		w.l.enqueue(w.writer)
+	}
+}
+
 func (l *Loop) addWatch(op string, fd uintptr, fn func(), kind Kind) error {
 	l.checkOwner(op)
 	if fn == nil {
 		panic(fmt.Sprintf("loop: %s fd %d: nil callback", op, fd))
 	}
-	if l.closed {
-		return fmt.Errorf("loop: %s fd %d: %w", op, fd, ErrClosed)
-	}
-	w := l.fds[fd]
-	fresh := w == nil
+	g := l.fds[fd]
+	fresh := g == nil || g.watch == nil // nil watch: Register's, refused by register
 	if fresh {
-		if err := l.poller.Register(fd); err != nil {
-			return fmt.Errorf("loop: %s fd %d: %w", op, fd, err)
+		w := &watch{l: l}
+		var err error
+		if g, err = l.register(op, fd, w.notify); err != nil {
+			return err
 		}
+		g.watch = w
 		// The registration starts ready in both directions; a callback
 		// waits for what the kernel reports (its first event tells the
 		// fd's current state).
-		l.poller.Consume(fd, reactor.Readable|reactor.Writable)
-		w = &watch{}
-		l.fds[fd] = w
-	} else if w.reg != nil {
-		return fmt.Errorf("loop: %s fd %d: %w (by Register)", op, fd, reactor.ErrRegistered)
-	} else if *w.slot(kind) != nil {
+		g.Consume(reactor.Readable | reactor.Writable)
+	} else if *g.watch.slot(kind) != nil {
 		panic(fmt.Sprintf("loop: %s twice on fd %d; call Remove%s first", op, fd, op[3:]))
 	}
 	c := l.newCall(kind, fn)
 	c.fd = fd
-	*w.slot(kind) = c
+	*g.watch.slot(kind) = c
+	g.SetAwaited(g.watch.awaited())
 	bit := readyBit(kind)
-	ready := l.poller.Readiness(fd)&bit != 0
+	ready := g.Ready()&bit != 0
 	if !ready && !fresh {
 		// An earlier callback may have stopped before draining: ask the
 		// kernel, since no new edge will come for data already there.
@@ -90,15 +114,16 @@ func (l *Loop) addWatch(op string, fd uintptr, fn func(), kind Kind) error {
 
 func (l *Loop) removeWatch(op string, fd uintptr, kind Kind) bool {
 	l.checkOwner(op)
-	w := l.fds[fd]
-	if w == nil || *w.slot(kind) == nil {
+	g := l.fds[fd]
+	if g == nil || g.watch == nil || *g.watch.slot(kind) == nil {
 		return false
 	}
-	l.cancel(*w.slot(kind))
-	*w.slot(kind) = nil
-	if w.reader == nil && w.writer == nil {
-		delete(l.fds, fd)
-		l.poller.Unregister(fd) // a closed fd has left the poller already
+	l.cancel(*g.watch.slot(kind))
+	*g.watch.slot(kind) = nil
+	if r := g.watch.awaited(); r != 0 {
+		g.SetAwaited(r)
+	} else {
+		g.Close()
 	}
 	return true
 }

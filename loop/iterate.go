@@ -40,7 +40,7 @@ func (l *Loop) pollPhase() error {
 		_, err := l.poll(0)
 		return err
 	}
-	if (len(l.idle) > 0 || l.sched != nil) && l.holds == 0 {
+	if (len(l.idle) > 0 || l.sched != nil) && l.busy == 0 {
 		// Idle waiters run only if the kernel has nothing for us either.
 		n, err := l.poll(0)
 		if err != nil || n > 0 || l.inbox.pending() {
@@ -106,7 +106,7 @@ func (l *Loop) blockTimeout() time.Duration {
 	deadline := l.epoch.Add(time.Duration(next))
 	timeout := l.clock.Until(deadline)
 	aj, ok := l.clock.(Autojumper)
-	if !ok || l.holds > 0 {
+	if !ok || l.busy > 0 {
 		return timeout
 	}
 	threshold, on := aj.AutojumpThreshold()
@@ -173,19 +173,8 @@ func (l *Loop) poll(timeout time.Duration) (int, error) {
 		return 0, fmt.Errorf("loop: poll: %w", err)
 	}
 	for _, ev := range l.events[:n] {
-		w := l.fds[ev.FD]
-		if w == nil {
-			continue
-		}
-		if w.reg != nil {
-			w.reg.notify(ev.Ready)
-			continue
-		}
-		if ev.Ready&reactor.Readable != 0 && w.reader != nil && !w.reader.queued {
-			l.enqueue(w.reader)
-		}
-		if ev.Ready&reactor.Writable != 0 && w.writer != nil && !w.writer.queued {
-			l.enqueue(w.writer)
+		if g := l.fds[ev.FD]; g != nil {
+			g.notify(ev.Ready)
 		}
 	}
 	for _, in := range l.instruments {
@@ -289,12 +278,6 @@ func readyBit(k Kind) reactor.Ready {
 	return reactor.Writable
 }
 
-// Pending returns how many timers are scheduled and how many fds have a
-// reader or writer callback: what could still wake an idle loop besides
-// another goroutine. Registrations do not count: whether anything waits
-// on one is the registering layer's to know.
-func (l *Loop) Pending() (timers, fds int) { return l.timers.Len(), len(l.fds) - l.registered }
-
 // CallWhenIdle runs fn once the loop is idle: nothing runnable, no
 // cross-thread callback waiting, no I/O ready, and no Hold outstanding.
 // Idle callbacks run before an autojumping clock jumps.
@@ -304,20 +287,4 @@ func (l *Loop) CallWhenIdle(fn func()) {
 		panic("loop: nil callback")
 	}
 	l.idle = append(l.idle, fn)
-}
-
-// Hold marks work in flight outside the loop (a thread worker): until the
-// returned release is called, the loop is not idle, so idle callbacks wait
-// and an autojumping clock does not jump. Call both from the loop.
-func (l *Loop) Hold() (release func()) {
-	l.checkOwner("Hold")
-	l.holds++
-	released := false
-	return func() {
-		if !released {
-			released = true
-			l.holds--
-			l.idleSince = time.Time{}
-		}
-	}
 }

@@ -19,46 +19,118 @@ var ErrClosed = errors.New("loop closed")
 // Loop is a single-threaded event loop. Its methods must be called from the
 // goroutine running it (or, before Run and after it returned, from any one
 // goroutine at a time); CallSoonThreadsafe is the one exception.
+//
+// Each field says what it holds, who writes it and when. "The loop" is
+// the goroutine that owns it: the one in Run, or between runs the one
+// that calls its methods. Only the fields marked atomic (and the inbox,
+// under its mutex) are touched by other goroutines.
 type Loop struct {
+	// poller is the readiness backend, the one record of every watched
+	// fd's readiness. Set by New (WithPoller, or reactor.New); closed by
+	// Close, never replaced.
 	poller reactor.Poller
-	clock  Clock
-	epoch  time.Time // deadlines are nanoseconds since epoch on clock
+	// clock is where all time comes from. Set by New (WithClock), never
+	// replaced.
+	clock Clock
+	// epoch is clock's reading at New: deadlines are kept as nanoseconds
+	// since it. Immutable.
+	epoch time.Time
+	// timers holds every timer callback not yet due or cancelled
+	// (CallLater, CallAt), keyed by deadline. Written by the loop: callAt
+	// adds, cancel and the timer phase remove; Close replaces it.
 	timers *timer.Queue[*call]
-	ready  ring.Ring[*call]
-	calls  pool
-	fds    map[uintptr]*watch
-	// registered counts the fds in fds that a Registration holds.
-	registered int
-	events     []reactor.Event
-	inbox      inbox
+	// ready holds the callbacks to run, in order: a callback is in it once
+	// (call.queued) from being scheduled until its batch reaches it, also
+	// when cancelled meanwhile (state callCancelled, freed there).
+	// Written by the loop: enqueue pushes, runBatch pops; Close empties it.
+	ready ring.Ring[*call]
+	// calls is the free list of call records: a record is in it, or in
+	// ready, or in timers, or installed on a watch, never two of these.
+	// Written by the loop (newCall takes, cancel and invoke give back).
+	calls pool
+	// fds maps each registered fd to its open Registration (Register's, or
+	// the one AddReader and AddWriter share). Invariant: exactly the open
+	// registrations, each registered with poller. Written by the loop:
+	// register adds, Registration.Close and Close remove.
+	fds map[uintptr]*Registration
+	// sources is the number of wake sources besides timers, and busy the
+	// number of them that are Holds; see "Wake sources" in sources.go for
+	// the invariant. Written by the loop: SetAwaited, Registration.Close,
+	// Expect, Hold and their releases.
+	sources int
+	busy    int
+	// events is the buffer each poll fills. Allocated by New; written by
+	// the loop's poll only.
+	events []reactor.Event
+	// inbox holds CallSoonThreadsafe's callbacks: pushed by any goroutine
+	// under its mutex, taken by the loop in the inbox phase.
+	inbox inbox
 
-	running  atomic.Bool
-	polling  atomic.Bool // blocked in the poller: any caller now is foreign
+	// running is set while Run executes (atomic: Running is safe from any
+	// goroutine). Written by Run as it starts and returns.
+	running atomic.Bool
+	// polling is set while the loop blocks in its poller, and then any
+	// caller is foreign (atomic, read by checkOwner, Polling and
+	// CallSoonThreadsafe). Written by the loop around a blocking poll.
+	polling atomic.Bool
+	// stopping makes Run return after the current batch. Set by Stop,
+	// cleared by Run as it returns.
 	stopping bool
-	closed   bool
+	// closed is set once, by Close; after it New's resources are gone.
+	closed bool
 
-	pollEvery   int // callbacks run between zero-timeout polls while busy
-	sincePoll   int
+	// pollEvery is how many callbacks run between zero-timeout polls
+	// while work keeps the loop busy. Set by New, immutable.
+	pollEvery int
+	// sincePoll counts the callbacks and scheduler items run since the
+	// last poll (runBatch and ElideTurn add, poll resets).
+	sincePoll int
+	// inboxBudget bounds the inbox callbacks taken per turn. Set by New
+	// (WithInboxBudget), immutable.
 	inboxBudget int
-	rng         *rand.Rand // nil: FIFO batches
+	// rng shuffles each batch; nil runs batches in order. Set by New
+	// (WithSeed), immutable; drawn from by runBatch and, through Rand, by
+	// the scheduler.
+	rng *rand.Rand
 
-	idleSince time.Time // real time the loop last became idle, for autojump
-	holds     int       // HoldAutojump count
-	idle      []func()  // CallWhenIdle waiters
-	sched     Scheduler // SetScheduler: runs its items in the batch phase
+	// idleSince is the real time the loop last found itself idle, for an
+	// autojumping clock's threshold; zero while not idle. Written by the
+	// loop: blockTimeout sets it, runBatch and a Hold's release clear it.
+	idleSince time.Time
+	// idle holds the CallWhenIdle callbacks not yet made ready. Written by
+	// the loop: CallWhenIdle appends, the poll phase empties it.
+	idle []func()
+	// sched runs the scheduler's items in the batch phase; nil for none.
+	// Set by SetScheduler, before Run.
+	sched Scheduler
 	// ranCallbacks: callbacks ran since the last blocking poll (they may
-	// have made goroutines runnable: see poll's yield).
+	// have made goroutines runnable: see poll's yield). Set by runBatch,
+	// cleared by a blocking poll.
 	ranCallbacks bool
 
+	// slow is the watchdog's threshold (0: off); slowReport and
+	// stallReport replace its log lines. Set by New, immutable.
 	slow        time.Duration
 	slowReport  func(cb Callback, d time.Duration)
 	stallReport func(Stall)
-	sampler     *sampler   // the real-clock watchdog, while Run runs
-	seq         uint64     // callbacks started, for the sampler
-	batch       batchTimer // times the running batch's items (ElideTurn's too)
-	logger      *slog.Logger
+	// sampler is the real-clock watchdog's goroutine while Run runs on a
+	// real clock with a threshold, else nil. Written by Run as it starts
+	// and returns.
+	sampler *sampler
+	// seq numbers the callbacks started, for the sampler. Written by the
+	// loop (batchTimer.starting).
+	seq uint64
+	// batch times the running batch's items, ElideTurn's too. Written by
+	// runBatch as each batch starts.
+	batch batchTimer
+	// logger is where the watchdog reports. Set by New, immutable.
+	logger *slog.Logger
+	// instruments are the hooks around polls and callbacks. Written by
+	// the loop: AddInstruments, RemoveInstruments.
 	instruments []*Instruments
-	stats       counters
+	// stats are the counters (atomic: Stats is safe from any goroutine).
+	// Written by the loop as it works.
+	stats counters
 }
 
 // Option configures a Loop.
@@ -121,7 +193,7 @@ func New(opts ...Option) (*Loop, error) {
 	l := &Loop{
 		clock:       RealClock{},
 		timers:      timer.New[*call](),
-		fds:         make(map[uintptr]*watch),
+		fds:         make(map[uintptr]*Registration),
 		events:      make([]reactor.Event, 256),
 		pollEvery:   defaultPollEvery,
 		inboxBudget: DefaultInboxBudget,
@@ -213,14 +285,10 @@ func (l *Loop) Close() error {
 	if w, ok := l.clock.(wakeable); ok {
 		w.detach(l)
 	}
-	for fd, w := range l.fds {
-		if w.reg != nil {
-			w.reg.notify = nil
-		}
+	for fd, g := range l.fds {
+		g.forget()
 		l.poller.Unregister(fd)
 	}
-	clear(l.fds)
-	l.registered = 0
 	l.ready = ring.Ring[*call]{}
 	l.timers = timer.New[*call]()
 	return l.poller.Close()
