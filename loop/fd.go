@@ -99,7 +99,7 @@ func (l *Loop) addWatch(op string, fd uintptr, fn func(), kind Kind) error {
 	if !ready && !fresh {
 		// An earlier callback may have stopped before draining: ask the
 		// kernel, since no new edge will come for data already there.
-		r, err := l.poller.Probe(fd)
+		r, err := g.Probe()
 		if err != nil {
 			l.removeWatch(op, fd, kind)
 			return fmt.Errorf("loop: %s fd %d: %w", op, fd, err)

@@ -129,6 +129,13 @@ func (g *Registration) Consume(r reactor.Ready) {
 	}
 }
 
+// Probe asks the kernel which of read and write readiness hold for the
+// fd right now: level-triggered, one system call, and it changes nothing
+// on the registration. It is for a caller that reads and writes behind
+// the registration's back and so cannot trust its bits (AddReader's
+// re-added callbacks, task's WaitReadable).
+func (g *Registration) Probe() (reactor.Ready, error) { return g.l.poller.Probe(g.fd) }
+
 // SetAwaited records the directions (reactor.Readable, reactor.Writable,
 // both, or 0 for none) in which something now waits on the fd: a parked
 // task, a callback. While it awaits any, the registration is one of the

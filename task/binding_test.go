@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -140,4 +141,60 @@ func TestObjectMisuseMessages(t *testing.T) {
 func runnerOf(ctx context.Context) *runner {
 	t, _ := current(ctx, "test")
 	return t.r
+}
+
+// A Binding tied with Bind reaches its loop from anywhere: Do runs fn at
+// once in a task of the loop, hands it to the loop from another
+// goroutine, and runs it at once when nothing is tied or the run is over.
+func TestBindingDo(t *testing.T) {
+	var unbound Binding
+	ran := false
+	expect(t, unbound.Do(func() { ran = true }) && ran, "Do on an unbound Binding did not run fn at once")
+
+	var b Binding
+	var onLoop, fromWorker bool
+	mustRun(t, func(ctx context.Context) error {
+		b.Bind(ctx)
+		expect(t, b.Do(func() { onLoop = true }) && onLoop, "Do in a task of the loop did not run fn at once")
+		var done Event
+		err := ToThread(ctx, func(context.Context) error {
+			if b.Do(func() { fromWorker = true; done.Set() }) {
+				t.Error("Do from another goroutine ran fn there")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return done.Wait(ctx) // set by fn, on the loop
+	})
+	expect(t, fromWorker, "fn handed to the loop never ran")
+	ran = false
+	expect(t, b.Do(func() { ran = true }) && ran, "Do after the run ended did not run fn at once")
+	if err := (LoopRef{b.r.Load()}).Post(func() { t.Error("Post after the run ran fn") }); !errors.Is(err, ErrRunFinished) {
+		t.Errorf("Post after the run: %v, want ErrRunFinished", err)
+	}
+}
+
+// Bind ties an object for good: a second loop's Bind does not move it
+// while the first run lasts, and does once it has ended.
+func TestBindingBindKeepsTheFirstLoop(t *testing.T) {
+	var b Binding
+	var first *runner
+	release := runHolding(t, func(ctx context.Context) error {
+		b.Bind(ctx)
+		first = b.r.Load()
+		return nil
+	})
+	mustRun(t, func(ctx context.Context) error {
+		b.Bind(ctx)
+		expect(t, b.r.Load() == first, "a second Run's Bind moved an object tied to a running loop")
+		return nil
+	})
+	release()
+	mustRun(t, func(ctx context.Context) error {
+		b.Bind(ctx)
+		expect(t, b.r.Load() != first, "Bind kept an object tied to a run that has ended")
+		return nil
+	})
 }

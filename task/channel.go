@@ -32,7 +32,7 @@ type item[T any] struct {
 }
 
 type channel[T any] struct {
-	b         binding // the loop last used on; see enter
+	b         Binding // the loop last used on; see enter
 	capacity  int
 	buf       ring.Ring[item[T]]
 	sendQ     waitQueue  // parked senders; waiter.item is their *item[T]
@@ -182,7 +182,7 @@ const opReceiveLease = "Receiver.ReceiveLease"
 // TrySend sends v if a receiver or the buffer can take it at once, and
 // fails with ErrWouldBlock otherwise. It is not a checkpoint.
 func (s *Sender[T]) TrySend(v T) error {
-	r := s.ch.b.onLoop("Sender.TrySend", "channel")
+	r := s.ch.b.checkedLoop("Sender.TrySend", "channel")
 	if err := s.usable("Sender.TrySend"); err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Sender[T]) Close() error { return s.CloseWithError(nil) }
 // the buffer drained, receivers get the first such error instead of
 // ErrEndOfChannel.
 func (s *Sender[T]) CloseWithError(err error) error {
-	s.ch.b.onLoop("Sender.Close", "channel")
+	s.ch.b.checkedLoop("Sender.Close", "channel")
 	if s.closed {
 		return nil
 	}
@@ -367,7 +367,7 @@ func (it item[T]) acked(ch *channel[T]) {
 func (rc *Receiver[T]) TryReceive() (T, error) {
 	var zero T
 	ch := rc.ch
-	r := ch.b.onLoop("Receiver.TryReceive", "channel")
+	r := ch.b.checkedLoop("Receiver.TryReceive", "channel")
 	if rc.closed {
 		return zero, fmt.Errorf("task: Receiver.TryReceive: %w", ErrClosedResource)
 	}
@@ -418,7 +418,7 @@ func (l *Lease[T]) Value() T { return l.it.v }
 // Ack settles the lease: the value is delivered. Ack after Release is a
 // no-op.
 func (l *Lease[T]) Ack() {
-	l.ch.b.onLoop("Lease.Ack", "channel")
+	l.ch.b.checkedLoop("Lease.Ack", "channel")
 	if l.settled {
 		return
 	}
@@ -432,7 +432,7 @@ func (l *Lease[T]) Ack() {
 // Release gives the value back: it goes to the front of the channel, to
 // the first waiting receiver if there is one. Release after Ack is a no-op.
 func (l *Lease[T]) Release() {
-	l.ch.b.onLoop("Lease.Release", "channel")
+	l.ch.b.checkedLoop("Lease.Release", "channel")
 	if l.settled {
 		return
 	}
@@ -470,7 +470,7 @@ func (rc *Receiver[T]) Clone() *Receiver[T] {
 // not a checkpoint.
 func (rc *Receiver[T]) Close() error {
 	ch := rc.ch
-	ch.b.onLoop("Receiver.Close", "channel")
+	ch.b.checkedLoop("Receiver.Close", "channel")
 	if rc.closed {
 		return nil
 	}

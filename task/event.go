@@ -6,7 +6,7 @@ import "context"
 // every method. There is no Clear: make a new Event instead. An Event is
 // tied to a loop only while tasks wait on it.
 type Event struct {
-	b       binding
+	b       Binding
 	set     bool
 	waiters waitQueue
 }
@@ -15,7 +15,7 @@ type Event struct {
 // checkpoint. Call it from a task or a callback of the loop whose tasks
 // wait (from another goroutine: a Token).
 func (e *Event) Set() {
-	r := e.b.onLoop("Event.Set", "Event")
+	r := e.b.checkedLoop("Event.Set", "Event")
 	if e.set {
 		return
 	}

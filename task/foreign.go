@@ -76,7 +76,7 @@ func (r *runner) link(s *Scope, ctx context.Context, withDeadline, withDone, wak
 		return
 	}
 	if wake {
-		l.release = r.wakeSource()
+		l.release = r.loop.Expect()
 	}
 	l.stop = context.AfterFunc(ctx, func() {
 		// Fails only once the run has ended: nothing is left to cancel.

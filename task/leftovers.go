@@ -19,29 +19,31 @@ import (
 // back at its PollFD.
 func (r *runner) closeLeftovers() {
 	log := r.cfg.logger
-	// Fd waits (WaitReadable, WaitWritable) still watched: only a run
+	// Raw fd waits (WaitReadable, WaitWritable) still watched: only a run
 	// that gave up on tasks it could not unwind leaves one. The fd is the
 	// caller's: stop watching it, never close it.
-	keys := make([]fdKey, 0, len(r.fdWait))
-	for key := range r.fdWait {
-		keys = append(keys, key)
-	}
-	slices.SortFunc(keys, func(a, b fdKey) int { return cmp.Compare(a.fd, b.fd) })
-	for _, key := range keys {
-		w := r.fdWait[key]
-		op := "WaitReadable"
-		if key.write {
-			op = "WaitWritable"
+	var keys []fdKey
+	for fd, x := range r.fdWatches {
+		for dir, w := range x.waiting {
+			if w != nil {
+				keys = append(keys, fdKey{fd, dir})
+			}
 		}
+	}
+	slices.SortFunc(keys, func(a, b fdKey) int {
+		return cmp.Or(cmp.Compare(a.fd, b.fd), cmp.Compare(a.dir, b.dir))
+	})
+	for _, key := range keys {
+		w := r.fdWatches[key.fd].waiting[key.dir]
 		r.unwatchFD(key)
 		log.LogAttrs(context.Background(), slog.LevelWarn,
 			"task: Run returned with an fd still watched; stopped watching it (the fd stays open: it is its owner's to close)",
-			slog.String("what", fmt.Sprintf("fd %d (%s)", key.fd, op)),
+			slog.String("what", fmt.Sprintf("fd %d (%s)", key.fd, waitOps[key.dir])),
 			slog.Uint64("fd", uint64(key.fd)),
 			slog.String("task", w.t.Name()))
 	}
 	for _, g := range r.loop.Registrations() {
-		if f, ok := g.Owner().(*PollFD); ok && f.r == r {
+		if f, ok := g.Owner().(*PollFD); ok && f.run() == r {
 			f.leftover(log)
 		}
 	}
@@ -51,16 +53,11 @@ func (r *runner) closeLeftovers() {
 // (see RegisterFD and Own).
 func (f *PollFD) leftover(log *slog.Logger) {
 	if f.closed.Load() {
-		// Closed from another goroutine, and the run ended before its
-		// loop ran the rest of that Close (the callback is dropped with
-		// the loop): finish it here. The user did close it: no report.
+		// Closed from another goroutine while the run ended: the rest of
+		// that Close ran once the run had ended (Post's drain, or the
+		// closing goroutine itself), which leaves the registration to us.
+		// The user did close it: no report.
 		f.reg.Close()
-		if p := f.pending.Load(); p != nil {
-			f.finishClose(*p)
-		}
-		// With no pending closeFD yet, the closing goroutine is between
-		// its two steps: its Post will fail (the run has ended) and it
-		// finishes the Close itself.
 		return
 	}
 	what := f.what() // first: an owner may ask the kernel for its address

@@ -133,7 +133,7 @@ func TestLeftoverRawRegistrationIsReportedNotClosed(t *testing.T) {
 }
 
 // A Close handed to the loop from another goroutine that the loop had no
-// turn left for (the callback is dropped with the loop) is finished when
+// turn left for (its callback is dropped with the loop) is finished when
 // Run returns, and not reported: the user did close it.
 func TestLeftoverFinishesACloseHandedOverTooLate(t *testing.T) {
 	a, b, err := sock.Pair()
@@ -148,11 +148,12 @@ func TestLeftoverFinishesACloseHandedOverTooLate(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		// What closeLater does before a Post that lands after the loop's
-		// last turn.
+		// What a foreign Close does when its Post lands after the loop's
+		// last turn: the callback is queued, and no turn runs it.
 		closeFD := func(fd uintptr) error { closes.Add(1); return sock.Close(fd) }
 		f.closed.Store(true)
-		f.pending.Store(&closeFD)
+		r := f.run()
+		r.posts.add(&posted{fn: func() { f.finishClose(closeFD) }, in: &r.posts})
 		return nil
 	}, WithLogger(slog.New(h)))
 	if got := closes.Load(); got != 1 {

@@ -10,7 +10,7 @@ import (
 // fresh limiter is ready for every method; it is tied to a loop only
 // while tokens are borrowed or tasks wait.
 type CapacityLimiter struct {
-	b     binding
+	b     Binding
 	total int
 	// Invariant: borrowers holds each borrower of a token (a task, or for
 	// ToThread the call it made), at most total of them unless SetTotal
@@ -68,7 +68,7 @@ func (l *CapacityLimiter) acquireFor(ctx context.Context, c *scopeCtx, t *Task, 
 // Release returns the calling task's token. It panics if the task holds
 // none. Not a checkpoint.
 func (l *CapacityLimiter) Release() {
-	r := l.b.onLoop("CapacityLimiter.Release", "CapacityLimiter")
+	r := l.b.checkedLoop("CapacityLimiter.Release", "CapacityLimiter")
 	t := callerOn(r, "CapacityLimiter.Release")
 	if _, ok := l.borrowers[t]; !ok {
 		panic(fmt.Sprintf("task: CapacityLimiter.Release by task %q, which holds no token of this limiter; Release only after a successful Acquire", t.Name()))
@@ -101,7 +101,7 @@ func (l *CapacityLimiter) SetTotal(n int) {
 	if n < 0 {
 		panic(fmt.Sprintf("task: CapacityLimiter.SetTotal(%d): the total must be 0 or more", n))
 	}
-	r := l.b.onLoop("CapacityLimiter.SetTotal", "CapacityLimiter")
+	r := l.b.checkedLoop("CapacityLimiter.SetTotal", "CapacityLimiter")
 	l.total = n
 	l.admit()
 	if r != nil {

@@ -12,7 +12,7 @@ import (
 // while it is held: through its owner, and through b while tasks wait
 // (an uncontended Lock and Unlock cost no atomic store).
 type Lock struct {
-	b     binding // in use while tasks wait
+	b     Binding // in use while tasks wait
 	owner *Task   // Invariant: nil, or a live task that has l on its list of locks (owner.locks)
 	// l's place on owner's list of locks: intrusive, so taking and
 	// releasing an uncontended lock is pointer work, not a slice search.
@@ -24,7 +24,7 @@ type Lock struct {
 func (l *Lock) settle(r *runner) { l.b.settle(r, l.q.Len() > 0) }
 
 // loop returns the loop the lock is in use on (nil if free), panicking if
-// the caller is plainly foreign (see binding.onLoop).
+// the caller is plainly foreign (see Binding.checkedLoop).
 func (l *Lock) loop(op string) *runner {
 	if o := l.owner; o != nil {
 		if o.r.loop.Polling() {
@@ -34,7 +34,7 @@ func (l *Lock) loop(op string) *runner {
 			return o.r
 		}
 	}
-	return l.b.onLoop(op, "Lock")
+	return l.b.checkedLoop(op, "Lock")
 }
 
 // Lock acquires the lock, waiting in FIFO order.
@@ -141,7 +141,7 @@ func (l *Lock) Locked() bool { return l.owner != nil }
 // Condition lets tasks wait for a notification while holding a Lock. It is
 // tied to a loop only while tasks wait on it.
 type Condition struct {
-	b binding
+	b Binding
 	l *Lock
 	q waitQueue
 }

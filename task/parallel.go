@@ -29,6 +29,13 @@ func RunParallel(n int, main func(ctx context.Context, i int) error, opts ...Opt
 	if n < 1 {
 		panic(fmt.Sprintf("task: RunParallel(%d): need at least one loop", n))
 	}
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.poller != nil && n > 1 {
+		panic(fmt.Sprintf("task: RunParallel(%d) with WithPoller: each loop needs a poller of its own; run a loop per poller with Run instead", n))
+	}
 	g := &loopGroup{members: make([]groupMember, n)}
 	errs := make([]error, n)
 	panics := make([]any, n)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"reflect"
-	"sync"
 	"sync/atomic"
 
 	"github.com/f04742a6/reactor"
@@ -22,14 +21,17 @@ import (
 // One task at a time may wait on each direction: a reader and a writer
 // may wait at once (full duplex), a second reader gets ErrBusyResource.
 //
-// Readiness starts optimistic (both directions ready), so the first read
-// or write is tried at once. It is cleared only by Consume (the caller saw
-// a call would block, or come up short) and set by the poller's events;
-// hang-up and error, once reported, stay set: they are the kernel's last
-// word, and a waiter on a hung-up fd never parks.
+// The readiness is the registration's (loop.Registration.Ready, which
+// reads the poller's one record of it): it starts optimistic (both
+// directions ready), so the first read or write is tried at once. It is
+// cleared only by Consume (the caller saw a call would block, or come up
+// short) and set by the poller's events; hang-up and error, once
+// reported, stay set: they are the kernel's last word, and a waiter on a
+// hung-up fd never parks. CanRead, CanWrite and HungUp say what the bits
+// mean for a caller.
 //
 // A PollFD belongs to the Run whose task registered it. Methods other
-// than Close, Closed, FD and OnLoop must be called from that Run's tasks;
+// than Close, Closed, FD and InTask must be called from that Run's tasks;
 // CheckCancelled and the waits, called from a task of another Run (one
 // running at the same time, or one started after this one ended), panic
 // with a message that names the fd (its owner, see Own), the task that
@@ -41,23 +43,17 @@ import (
 // the task that registered it), and closed if it has an owner; see
 // RegisterFD and Own.
 type PollFD struct {
-	r   *runner
-	reg *loop.Registration
-	fd  uintptr
-
-	// ready is what the caller may try without waiting. Invariant: the
-	// bits set since the last Consume of each, starting from both.
-	ready reactor.Ready
-	// waiting holds the parked reader ([0]) and writer ([1]).
+	// home ties the PollFD to its Run's loop, for good: set by RegisterFD
+	// (see run). Close reaches the loop through it (Binding.Do).
+	home Binding
+	reg  *loop.Registration
+	fd   uintptr
+	// waiting holds the parked reader ([dirRead]) and writer ([dirWrite]).
+	// Invariant: the registration awaits exactly the directions that have
+	// a waiter (see await).
 	waiting [2]Slot
 
-	closed    atomic.Bool // Close was called: every later wait fails at once
-	closeOnce sync.Once
-	// pending is the closeFD of a Close handed to the loop from another
-	// goroutine: if the run ends before the loop runs it, Run's end
-	// finishes it (a callback posted after the loop's last turn is
-	// dropped).
-	pending atomic.Pointer[func(fd uintptr) error]
+	closed atomic.Bool // Close was called: every later wait fails at once
 
 	// owner is what the fd belongs to (Own): it names the fd in misuse
 	// panics and Run's report, and closes it when Run ends with it open.
@@ -82,17 +78,24 @@ type FDOwner interface {
 	Close() error
 }
 
-// Directions of a PollFD.
+// Directions of a wait on an fd (a PollFD's, or a raw fd's: see fd.go).
 const (
 	dirRead  = 0
 	dirWrite = 1
 )
 
-// readBits and writeBits are the readiness that ends a wait per direction.
-var dirBits = [2]reactor.Ready{
-	reactor.Readable | reactor.HangUp | reactor.Error,
-	reactor.Writable | reactor.Error,
-}
+// dirBits is, per direction, the readiness that ends a wait: a read is
+// worth trying once the fd is readable, hung up or in error; a write,
+// once it is writable or in error. dirReady is the direction's own bit,
+// the one a caller consumes and a registration awaits.
+var (
+	dirBits  = [2]reactor.Ready{reactor.Readable | reactor.HangUp | reactor.Error, reactor.Writable | reactor.Error}
+	dirReady = [2]reactor.Ready{reactor.Readable, reactor.Writable}
+)
+
+// stickyBits is readiness that Consume cannot clear: the kernel's last
+// word on the fd.
+const stickyBits = reactor.HangUp | reactor.Error
 
 // RegisterFD registers fd (a non-blocking socket, pipe or other pollable
 // fd) with the calling task's loop until Close. Registering an fd twice,
@@ -110,7 +113,8 @@ var dirBits = [2]reactor.Ready{
 // streams) says so with Own, and Run closes it through the owner.
 func RegisterFD(ctx context.Context, fd uintptr) (*PollFD, error) {
 	t, _ := current(ctx, "RegisterFD")
-	f := &PollFD{r: t.r, fd: fd, ready: reactor.Readable | reactor.Writable, madeBy: t.name, madePC: t.pc}
+	f := &PollFD{fd: fd, madeBy: t.name, madePC: t.pc}
+	f.home.bindTo(t.r)
 	reg, err := t.r.loop.Register(fd, f.notify)
 	if err != nil {
 		return nil, fmt.Errorf("task: RegisterFD: %w", err)
@@ -135,7 +139,7 @@ func (f *PollFD) Own(owner FDOwner) { f.owner = owner }
 // Run.
 func (f *PollFD) Adopt(ctx context.Context) {
 	t, _ := current(ctx, "Adopt")
-	if t.r != f.r {
+	if t.r != f.run() {
 		panic(f.misuse("Adopt"))
 	}
 	f.madeBy, f.madePC = t.name, t.pc
@@ -148,20 +152,22 @@ func (f *PollFD) Adopt(ctx context.Context) {
 // do instead. One comparison more than CheckCancelled.
 func (f *PollFD) CheckCancelled(ctx context.Context, op string) error {
 	t, c := current(ctx, op)
-	if t.r != f.r {
+	if t.r != f.run() {
 		panic(f.misuse(op))
 	}
 	return t.check(ctx, c, op)
 }
 
+// run is the fd's Run: home's loop, which never changes.
+func (f *PollFD) run() *runner { return f.home.r.Load() }
+
 // FD returns the registered fd.
 func (f *PollFD) FD() uintptr { return f.fd }
 
 // notify is the registration's event callback, from the poll phase: it
-// records the readiness and wakes the waiter it ends. A queue push, no
-// more.
+// wakes the waiters the new readiness r ends (the registration has
+// recorded r already). A queue push, no more.
 func (f *PollFD) notify(r reactor.Ready) {
-	f.ready |= r
 	for dir, bits := range dirBits {
 		if r&bits != 0 {
 			f.waiting[dir].Wake(nil)
@@ -171,16 +177,27 @@ func (f *PollFD) notify(r reactor.Ready) {
 
 // Ready reports what the registration says can be tried without waiting:
 // Readable, Writable, and the sticky HangUp and Error. No system call.
-func (f *PollFD) Ready() reactor.Ready { return f.ready }
+func (f *PollFD) Ready() reactor.Ready { return f.reg.Ready() }
+
+// CanRead reports whether a read is worth trying without waiting: the fd
+// is readable, hung up or in error (the read tells which). It is what
+// ends WaitReadable. No system call.
+func (f *PollFD) CanRead() bool { return f.reg.Ready()&dirBits[dirRead] != 0 }
+
+// CanWrite reports whether a write is worth trying without waiting: the
+// fd is writable or in error. It is what ends WaitWritable.
+func (f *PollFD) CanWrite() bool { return f.reg.Ready()&dirBits[dirWrite] != 0 }
+
+// HungUp reports whether the fd is hung up or in error: the kernel's
+// last word, which Consume cannot clear. A read that comes up short then
+// does not mean drained (EOF or the error comes next), and a call that
+// would block will never stop blocking: fail it rather than wait.
+func (f *PollFD) HungUp() bool { return f.reg.Ready()&stickyBits != 0 }
 
 // Consume clears bits of the readiness: the caller saw a call would
 // block, or a read come up short (the kernel had no more). HangUp and
 // Error cannot be cleared. On Windows it also re-arms the AFD request.
-func (f *PollFD) Consume(bits reactor.Ready) {
-	bits &^= reactor.HangUp | reactor.Error
-	f.ready &^= bits
-	f.reg.Consume(bits)
-}
+func (f *PollFD) Consume(bits reactor.Ready) { f.reg.Consume(bits &^ stickyBits) }
 
 // WaitReadable parks the calling task until the fd is readable, hung up or
 // in error, and returns at once if it already is (see Ready). It is the
@@ -200,7 +217,7 @@ func (f *PollFD) WaitWritable(ctx context.Context, op string) error {
 
 func (f *PollFD) wait(ctx context.Context, dir int, op string) error {
 	t, c := current(ctx, op)
-	if t.r != f.r {
+	if t.r != f.run() {
 		panic(f.misuse(op))
 	}
 	if err := t.check(ctx, c, op); err != nil {
@@ -209,13 +226,26 @@ func (f *PollFD) wait(ctx context.Context, dir int, op string) error {
 	if f.closed.Load() {
 		return f.closedError(op)
 	}
-	if f.ready&dirBits[dir] != 0 {
+	if f.reg.Ready()&dirBits[dir] != 0 {
 		return nil
 	}
-	f.r.ioWaits++ // a parked reader or writer is I/O that can still come: no deadlock
+	// A parked reader or writer is I/O that can still come: the
+	// registration is a wake source while it waits (no deadlock).
+	f.reg.SetAwaited(f.awaited() | dirReady[dir])
 	err := f.waiting[dir].park(ctx, c, t, op)
-	f.r.ioWaits--
+	f.reg.SetAwaited(f.awaited())
 	return err
+}
+
+// awaited is the directions a task waits in.
+func (f *PollFD) awaited() reactor.Ready {
+	var r reactor.Ready
+	for dir := range f.waiting {
+		if f.waiting[dir].Waiting() {
+			r |= dirReady[dir]
+		}
+	}
+	return r
 }
 
 func (f *PollFD) closedError(op string) error {
@@ -230,55 +260,46 @@ func (f *PollFD) Closed() bool { return f.closed.Load() }
 // registration does not know how). It is idempotent and safe from any
 // goroutine: from a task of the fd's loop, it all happens before Close
 // returns; from anywhere else, Close marks the PollFD closed at once (no
-// later wait starts) and hands the rest to the loop, which runs it on its
-// next turn, or, if the run has ended, runs it before returning (a Close
-// handed over too late for the loop's last turn is finished when Run
-// returns). Tasks of other Runs may call it too, and so may anyone after
-// the Run returned: a PollFD that Run closed (see Own) is closed already,
-// and Close returns nil. It returns closeFD's error when closeFD ran
-// before it returned; later calls return nil.
+// later wait starts) and hands the rest to the loop (Binding.Do), which
+// runs it on its next turn, or, if the run ends first, when Run returns.
+// Tasks of other Runs may call it too, and so may anyone after the Run
+// returned: a PollFD that Run closed (see Own) is closed already, and
+// Close returns nil. It returns closeFD's error when closeFD ran before
+// it returned; later calls return nil.
 func (f *PollFD) Close(closeFD func(fd uintptr) error) error {
 	if f.closed.Swap(true) {
 		return nil
 	}
-	if (LoopRef{f.r}).OnLoop() {
-		return f.finishClose(closeFD)
-	}
-	return f.closeLater(closeFD)
-}
-
-// closeLater is Close from outside the fd's loop: the loop finishes it,
-// or, once the run has ended, the caller.
-func (f *PollFD) closeLater(closeFD func(fd uintptr) error) error {
-	// Before Post: a run that ends before its loop runs the callback
-	// finishes the Close from here (see leftover). Post checks that the
-	// run has not ended after this store, so one of the two sees the other.
-	f.pending.Store(&closeFD)
-	if err := (LoopRef{f.r}).Post(func() { f.finishClose(closeFD) }); err != nil {
-		return f.finishClose(closeFD) // the loop is gone, and so is the registration
+	var err error
+	if f.home.Do(func() { err = f.finishClose(closeFD) }) {
+		return err
 	}
 	return nil
 }
 
-// finishClose is the loop's half of Close.
-func (f *PollFD) finishClose(closeFD func(fd uintptr) error) (err error) {
-	f.closeOnce.Do(func() {
-		if !f.r.ended.Load() {
-			for dir := range f.waiting {
-				if w := f.waiting[dir].w; w != nil {
-					f.waiting[dir].Wake(f.closedError(w.op))
-				}
+// finishClose is the loop's half of Close, run once. Once the run has
+// ended, the loop may be closing on Run's goroutine: it leaves the
+// registration to Run (see leftover) and only closes the fd.
+func (f *PollFD) finishClose(closeFD func(fd uintptr) error) error {
+	if !f.run().ended.Load() {
+		for dir := range f.waiting {
+			if w := f.waiting[dir].w; w != nil {
+				f.waiting[dir].Wake(f.closedError(w.op))
 			}
-			f.reg.Close()
 		}
-		err = closeFD(f.fd)
-	})
-	return err
+		f.reg.Close()
+	}
+	return closeFD(f.fd)
 }
 
-// OnLoop reports whether the caller is a task of the fd's loop (about
-// 2 µs; see LoopRef.OnLoop).
-func (f *PollFD) OnLoop() bool { return LoopRef{f.r}.OnLoop() }
+// InTask reports whether the caller is a task of the fd's loop (about
+// 2 µs; see LoopRef.InTask).
+func (f *PollFD) InTask() bool { return LoopRef{f.run()}.InTask() }
+
+// OnLoop is InTask.
+//
+// Deprecated: use InTask.
+func (f *PollFD) OnLoop() bool { return f.InTask() }
 
 // what names the fd for people: its owner's description, or the bare fd.
 func (f *PollFD) what() string {
@@ -315,7 +336,7 @@ func (f *PollFD) misusePrefix() string {
 // than the fd's.
 func (f *PollFD) misuse(op string) string {
 	head := fmt.Sprintf("%s: %s on %s, made by task %q", f.misusePrefix(), op, f.what(), f.maker())
-	if f.r.ended.Load() {
+	if f.run().ended.Load() {
 		fate := "closes it"
 		if f.owner == nil {
 			fate = "unregisters it"

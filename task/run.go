@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/f04742a6/reactor"
 	"github.com/f04742a6/reactor/loop"
 	"github.com/f04742a6/reactor/loop/ring"
 )
@@ -37,6 +38,7 @@ type config struct {
 	signalsSet  bool
 	parent      context.Context // WithParent: its end stops the run; its values are visible to every task
 	failOnBlock bool            // WithFailOnBlock (watchdog.go): a task that blocks the loop fails the run
+	poller      reactor.Poller  // WithPoller: the loop's backend; nil: the operating system's
 }
 
 // WithClock runs the loop on c (e.g. a *MockClock).
@@ -52,6 +54,16 @@ func WithSeed(seed int64) Option {
 	}
 }
 
+// WithPoller runs the loop on p instead of the operating system's poller
+// (reactor.New): another backend, or a simulated one. Run owns p: it
+// closes p when it returns, whatever it returns, and nothing else may use
+// p, before or after (it must have nothing registered, and serve no other
+// loop). RunParallel panics if given it for more than one loop, since
+// each loop needs a poller of its own.
+func WithPoller(p reactor.Poller) Option {
+	return func(cfg *config) { cfg.poller = p }
+}
+
 // WithSlowTask sets the watchdog threshold (default 100ms; 0 turns it
 // off): a task that runs longer without reaching a checkpoint is reported.
 func WithSlowTask(d time.Duration) Option { return func(cfg *config) { cfg.slowTask = d } }
@@ -59,49 +71,109 @@ func WithSlowTask(d time.Duration) Option { return func(cfg *config) { cfg.slowT
 // WithLogger sets where the watchdogs report (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger = l } }
 
-// runner is the state of one Run.
+// runner is the state of one Run. Its fields belong to the loop's
+// goroutine (Run's), except those marked atomic, which other goroutines
+// read. They are grouped by concern.
 type runner struct {
-	loop    *loop.Loop
-	epoch   time.Time // the loop's clock at the start: deadlines are published as ns since it
-	cfg     config
-	current *Task
-	coros   ring.FreeList[*coro] // idle pooled coroutines
-	// wokeGoroutines: a task handed a worker goroutine its job since the
-	// loop last asked (loop.Scheduler.WokeGoroutines).
-	wokeGoroutines bool
-	live           int
-	all            taskList // Invariant: every task not yet finished (spawned, not passed through finish)
-	top            *Scope   // above main: cancelled by SIGINT and deadlock
-	main           *Task
-	stats          Stats
-	idleWait       waitQueue              // WaitAllTasksBlocked
-	waiters        ring.FreeList[*waiter] // free wait records (see newWait)
-	failure        error                  // ErrDeadlock or ErrInterrupted, set by the runner
-	torn           bool
-	ended          atomic.Bool // Run is over: objects still bound to it are idle (see binding)
-	// stall is the watchdog's latest sighting of a task blocking the loop
-	// (WithFailOnBlock): stored by the sampler's goroutine, taken by the
-	// loop (failBlocked), dropped when the step or the run ends.
-	stall       atomic.Pointer[stallNote]
-	deadlocked  bool // idle found the run deadlocked and cancelled everything
-	fdWait      map[fdKey]*waiter
-	ioWaits     int      // tasks parked on a PollFD: I/O can still wake them
-	lastStepped *Task    // the task whose step ran last: the watchdog names it
-	runq        runQueue // Invariant: exactly the tasks in StateRunnable, in the order they became so
-	// Invariant: how many tasks at the front of runq are the current
-	// batch's (set by Runnable, counted down as each is resumed).
+	// The run and its loop.
+
+	// loop is the Run's loop. Set once, in Run, before the first task.
+	loop *loop.Loop
+	// cfg is Run's options. Immutable.
+	cfg config
+	// epoch is the loop's clock when the run started: deadlines are
+	// published as nanoseconds since it (see Scope.effDeadline).
+	// Immutable.
+	epoch time.Time
+	// ended is set once, by teardown, when no task is left (atomic: read
+	// from any goroutine). From then on objects still tied to the run
+	// count as idle (Binding), Post fails, and a PollFD's Close leaves
+	// the registration to Run's end.
+	ended atomic.Bool
+	// posts holds the callbacks handed over with LoopRef.Post that have
+	// not run; Run runs what is left once no task is (see posts).
+	posts posts
+
+	// Tasks.
+
+	// main is the first task; its result is Run's.
+	main *Task
+	// top is the scope above main's: cancelled by a signal, a deadlock or
+	// WithParent's end.
+	top *Scope
+	// Invariant: all holds every task spawned and not yet finished, and
+	// live is how many that is (spawn adds; finish, or teardown, takes
+	// away). The run is over when live is 0.
+	all  taskList
+	live int
+	// current is the task whose step runs now, nil between steps
+	// (resume sets it, step clears it). lastStepped is the task whose step
+	// ran last: the watchdog names it.
+	current     *Task
+	lastStepped *Task
+	// stats are the counters Stats reports.
+	stats Stats
+
+	// Scheduling: the runner is the loop's Scheduler (runqueue.go).
+
+	// Invariant: runq holds exactly the tasks in StateRunnable, in the
+	// order they became so (schedule pushes; RunNext and runInPlace pop).
+	runq runQueue
+	// Invariant: batchLeft is how many tasks at the front of runq are the
+	// current batch's (set by Runnable, counted down as each is resumed).
 	batchLeft int
 	// inPlace: the current batch is one a yielding task started in place
 	// (runInPlace), not the loop; false whenever the loop's goroutine runs.
 	inPlace bool
 	// nested: a task resumed in place is running; it yields plainly, back
 	// to the task that resumed it, so coroutines nest one deep at most.
-	nested      bool
-	receivers   receiverCounts   // open SignalReceivers per signal: Run leaves those signals to them
-	interrupted bool             // a caught signal cancelled the run; a second one ends the process
-	sources     int              // open Tokens, signal receivers, foreign contexts
-	threads     *CapacityLimiter // DefaultThreadLimiter
-	workers     workerPool       // ToThread goroutines
+	nested bool
+	// wokeGoroutines: a task handed a worker goroutine its job since the
+	// loop last asked (loop.Scheduler.WokeGoroutines).
+	wokeGoroutines bool
+
+	// Waits the runner keeps itself. Whether anything can still wake a
+	// blocked task is the loop's one count of wake sources (Pending):
+	// fds waited on, thread workers (Hold), Tokens, signal receivers and
+	// foreign contexts (Expect); see idle.
+
+	// idleWait is where WaitAllTasksBlocked parks: woken when the loop is
+	// idle.
+	idleWait waitQueue
+	// fdWatches maps each raw fd a task waits on (WaitReadable,
+	// WaitWritable) to its registration; see fdWatch for the invariant.
+	fdWatches map[uintptr]*fdWatch
+
+	// Pools: steady work allocates nothing once they hold the run's peak.
+
+	coros       ring.FreeList[*coro]    // idle coroutines, taken at a task's first step
+	waiters     ring.FreeList[*waiter]  // free wait records (see newWait)
+	fdWatchPool ring.FreeList[*fdWatch] // free raw fd registrations' records
+
+	// How the run fails.
+
+	// failure is the run's own error, which Run returns besides main's:
+	// ErrDeadlock (idle), ErrInterrupted (a signal), ErrBlockedLoop
+	// (WithFailOnBlock), joined when several happen; nil while none has.
+	failure error
+	// deadlocked: idle found every task blocked with nothing left to wake
+	// one and cancelled everything; the next time, it gives up.
+	deadlocked bool
+	// interrupted: a caught signal cancelled the run; a second one ends
+	// the process.
+	interrupted bool
+	// receivers counts the open SignalReceivers per signal: Run leaves
+	// those signals to them.
+	receivers receiverCounts
+	// stall is the watchdog's latest sighting of a task blocking the loop
+	// (WithFailOnBlock): stored by the sampler's goroutine, taken by the
+	// loop (failBlocked), dropped when the step or the run ends.
+	stall atomic.Pointer[stallNote]
+
+	// Threads.
+
+	threads *CapacityLimiter // DefaultThreadLimiter; made by Run
+	workers workerPool       // ToThread's goroutines; Run waits for them
 }
 
 // Stats are the runner's counters.
@@ -128,6 +200,9 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 		cfg.logger = slog.Default()
 	}
 	r := &runner{cfg: cfg, threads: NewCapacityLimiter(DefaultThreadLimit)}
+	if cfg.poller != nil {
+		cfg.loopOpts = append(cfg.loopOpts, loop.WithPoller(cfg.poller)) // the loop closes it
+	}
 	l, err := loop.New(append(cfg.loopOpts, loop.WithLogger(cfg.logger),
 		loop.WithSlowCallback(cfg.slowTask), loop.WithSlowReport(r.reportSlow),
 		loop.WithStallReport(r.reportStall))...)
@@ -161,6 +236,7 @@ func Run(main func(ctx context.Context) error, opts ...Option) error {
 	}
 	r.workers.close()
 	r.teardown()
+	r.posts.drain() // what was handed over too late for the loop's last turn
 	r.closeLeftovers()
 	r.endTop()
 	l.Close()
@@ -235,7 +311,6 @@ func (r *runner) finish(t *Task) {
 // Run is ending with tasks still parked (a deadlock nothing could
 // resolve), unwinds them.
 func (r *runner) teardown() {
-	r.torn = true
 	r.ended.Store(true)
 	for t := r.all.head; t != nil; t = r.all.next(t) {
 		if w := t.wait; w != nil && w.queue != nil {
@@ -270,8 +345,8 @@ func (r *runner) idle() {
 	if r.live == 0 {
 		return
 	}
-	if timers, fds := r.loop.Pending(); timers > 0 || fds > 0 || r.ioWaits > 0 || r.sources > 0 {
-		return
+	if timers, sources := r.loop.Pending(); timers > 0 || sources > 0 {
+		return // a timer, an fd waited on, a Token, ... can still wake a task
 	}
 	if !r.deadlocked {
 		// First, cancel everything, shields included, so tasks unwind and
@@ -286,22 +361,6 @@ func (r *runner) idle() {
 	}
 	// Still stuck (waits that cannot be aborted): give up on them.
 	r.loop.Stop()
-}
-
-// wakeSource registers something outside the loop that can wake a task
-// (a Token, a signal receiver, a foreign context): while one is
-// registered, all tasks blocked is not a deadlock. Unlike a thread worker,
-// it does not stop WaitAllTasksBlocked or autojump. Call the returned
-// function, on the loop, to unregister.
-func (r *runner) wakeSource() (release func()) {
-	r.sources++
-	done := false
-	return func() {
-		if !done {
-			done = true
-			r.sources--
-		}
-	}
 }
 
 // cancelAll cancels every scope of every live task, ignoring shields.

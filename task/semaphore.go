@@ -10,7 +10,7 @@ import (
 // Semaphore is ready for every method; it is tied to a loop only while
 // tasks wait on it.
 type Semaphore struct {
-	b     binding
+	b     Binding
 	value int
 	q     waitQueue // Invariant: empty unless value == 0 (Release hands over)
 }
@@ -40,7 +40,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 
 // TryAcquire takes a permit if one is free. It is not a checkpoint.
 func (s *Semaphore) TryAcquire() bool {
-	s.b.onLoop("Semaphore.TryAcquire", "Semaphore")
+	s.b.checkedLoop("Semaphore.TryAcquire", "Semaphore")
 	if s.value > 0 {
 		s.value--
 		return true
@@ -50,7 +50,7 @@ func (s *Semaphore) TryAcquire() bool {
 
 // Release returns a permit. Not a checkpoint.
 func (s *Semaphore) Release() {
-	r := s.b.onLoop("Semaphore.Release", "Semaphore")
+	r := s.b.checkedLoop("Semaphore.Release", "Semaphore")
 	if s.q.handOff(nil) == nil {
 		s.value++
 	}

@@ -44,7 +44,7 @@ func OpenSignalReceiver(ctx context.Context, sigs ...os.Signal) (*SignalReceiver
 	s := &SignalReceiver{
 		r: r, ch: make(chan os.Signal, 16), sigs: slices.Clone(sigs),
 		quit: make(chan struct{}), done: make(chan struct{}),
-		release: r.wakeSource(), // a signal can wake a task: not a deadlock
+		release: r.loop.Expect(), // a signal can wake a task: not a deadlock
 	}
 	r.receivers.add(s.sigs, 1)
 	signal.Notify(s.ch, sigs...)

@@ -181,7 +181,10 @@ func FromThread(ctx context.Context, fn func(ctx context.Context) error) error {
 func (r *runner) runFromOutside(fn func(ctx context.Context) error, where func() (*Scope, context.Context)) error {
 	done := make(chan error, 1)
 	var p *PanicError
-	err := r.loop.CallSoonThreadsafe(func() {
+	// Post, not a bare CallSoonThreadsafe: a call that lands too late for
+	// the loop's last turn is still answered (ErrRunFinished) when Run
+	// returns, instead of waiting forever.
+	err := LoopRef{r}.Post(func() {
 		if r.live == 0 || r.top.state == scopeExited {
 			done <- fmt.Errorf("task: %w", ErrRunFinished)
 			return
@@ -215,7 +218,7 @@ type Token struct {
 // CurrentToken returns a new Token for the running loop.
 func CurrentToken(ctx context.Context) *Token {
 	t, _ := current(ctx, "CurrentToken")
-	return &Token{r: t.r, release: t.r.wakeSource()}
+	return &Token{r: t.r, release: t.r.loop.Expect()}
 }
 
 // Run runs fn as a task on the loop, detached from any caller's scope

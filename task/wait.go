@@ -32,7 +32,7 @@ type waiter struct {
 	// How to undo the wait: abort if set, else whichever of the others is.
 	queue *waitQueue  // the queue it sits in: abort removes it
 	timer loop.Handle // the timer that completes it: abort cancels it
-	fd    fdKey       // with onFD, the fd it watches: abort stops watching
+	fd    fdKey       // with onFD, the raw fd direction it waits on: abort stops watching
 	onFD  bool
 	abort func() bool // anything else; false: cannot abort now
 
@@ -43,10 +43,9 @@ type waiter struct {
 	owner    any         // the channel end or the limiter borrower the wait is for
 	deadline int64       // Sleep, for Dump: ns since the run's epoch
 
-	// The record's own callbacks, made at its first Sleep or fd wait and
-	// kept while tasks reuse it: a sleep costs no closure.
-	timerFn func() // w.timerFired
-	fdFn    func() // w.fdReady
+	// The record's own timer callback (w.timerFired), made at its first
+	// Sleep and kept while tasks reuse it: a sleep costs no closure.
+	timerFn func()
 }
 
 // newWait readies t's waiter for a new wait and returns it. A task takes
@@ -59,7 +58,7 @@ func (t *Task) newWait(op string) *waiter {
 		w = t.r.getWaiter()
 		t.w = w
 	}
-	*w = waiter{t: t, gen: w.gen + 1, op: op, timerFn: w.timerFn, fdFn: w.fdFn}
+	*w = waiter{t: t, gen: w.gen + 1, op: op, timerFn: w.timerFn}
 	return w
 }
 
