@@ -240,14 +240,20 @@ func (c *conn) arity(name string) {
 	c.errorReply("ERR wrong number of arguments for '" + name + "' command")
 }
 
+// unknown replies to an unknown command as Redis does: its name (128
+// bytes at most) and its arguments, quoted, until 128 bytes of them.
 func (c *conn) unknown(args [][]byte) {
 	var b strings.Builder
-	for _, a := range args[1:min(len(args), 4)] {
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		room := 128 - b.Len()
 		b.WriteString("'")
-		b.Write(a[:min(len(a), 64)])
+		b.Write(a[:min(len(a), room)])
 		b.WriteString("' ")
 	}
-	c.errorReply("ERR unknown command '" + string(args[0][:min(len(args[0]), 64)]) + "', with args beginning with: " + b.String())
+	c.errorReply("ERR unknown command '" + string(args[0][:min(len(args[0]), 128)]) + "', with args beginning with: " + b.String())
 }
 
 // expireAt returns the deadline n units (milliseconds each) after now, or

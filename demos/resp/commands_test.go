@@ -189,7 +189,10 @@ func TestCommands(t *testing.T) {
 			{cmd: []string{"CONFIG", "SET", "save", ""}, want: "(error) ERR only CONFIG GET parameter is supported"},
 		}},
 		{"unknown command", []step{
-			{cmd: []string{"FLY", "to", "the", "moon", "now"}, want: "(error) ERR unknown command 'FLY', with args beginning with: 'to' 'the' 'moon' "},
+			{cmd: []string{"FLY", "to", "the", "moon", "now"}, want: "(error) ERR unknown command 'FLY', with args beginning with: 'to' 'the' 'moon' 'now' "},
+			// Redis's rule: arguments until 128 bytes of them, the last cut.
+			{cmd: []string{"FLY", strings.Repeat("a", 100), strings.Repeat("b", 100), "c"},
+				want: "(error) ERR unknown command 'FLY', with args beginning with: '" + strings.Repeat("a", 100) + "' '" + strings.Repeat("b", 25) + "' "},
 			{cmd: []string{strings.Repeat("X", 40)}, want: "(error) ERR unknown command '" + strings.Repeat("X", 40) + "', with args beginning with: "},
 			{cmd: []string{"PING"}, want: "PONG"}, // the session goes on
 		}},
