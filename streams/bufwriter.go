@@ -45,8 +45,9 @@ import (
 //	}
 //
 // Flush before every call that may wait for the peer: a client that waits
-// for its replies before it sends more would otherwise wait for ever.
-// With a BufferedReader, its Buffered() == 0 says the next read waits.
+// for its replies before it sends more would otherwise wait for ever. A
+// Read of the stream may wait; so may a BufferedReader call whose record
+// is not whole in its buffer (its Buffered() == 0 is the sure case).
 //
 // Like the stream, a BufferedWriter is for one writing task at a time.
 type BufferedWriter struct {
