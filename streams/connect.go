@@ -2,35 +2,36 @@ package streams
 
 import (
 	"context"
-	"os"
 
 	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/internal/netsys"
 )
 
-// connectSocket connects fd (a fresh non-blocking socket, closed on any
-// failure) to sa and returns the stream.
-func connectSocket(ctx context.Context, fd uintptr, sa sockaddr, typ int, noDelay bool) (*SocketStream, error) {
-	err := sysConnect(fd, sa)
-	if err != nil && err != errInProgress {
-		sysClose(fd)
-		return nil, os.NewSyscallError("connect", osError(err))
+// connectSocket connects fd (a fresh non-blocking socket of sys, closed
+// on any failure) to to and returns the stream.
+func connectSocket(ctx context.Context, sys netsys.Network, fd uintptr, to netsys.Addr, noDelay bool) (*SocketStream, error) {
+	err := sys.Connect(fd, to)
+	inProgress := netsys.InProgress(err)
+	if err != nil && !inProgress {
+		sys.Close(fd)
+		return nil, syscallError("connect", err)
 	}
 	if noDelay {
-		sysSetNoDelay(fd)
+		sys.SetOption(fd, netsys.NoDelay, true) // best effort: a failure costs latency, not correctness
 	}
-	s, rerr := newSocketStream(ctx, fd, typ, netAddr(sa, typ))
+	s, rerr := newSocketStream(ctx, sys, fd, netsys.Stream, netAddr(to, netsys.Stream))
 	if rerr != nil {
 		return nil, rerr
 	}
-	if err == errInProgress {
+	if inProgress {
 		s.pfd.Consume(reactor.Writable) // writable will mean connected (or failed)
 		if err := s.pfd.WaitWritable(ctx, "Dial"); err != nil {
 			s.Close()
 			return nil, err
 		}
-		if err := sysSocketError(fd); err != nil {
+		if err := sys.SocketError(fd); err != nil {
 			s.Close()
-			return nil, os.NewSyscallError("connect", osError(err))
+			return nil, syscallError("connect", err)
 		}
 	}
 	return s, nil

@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"time"
 
+	"github.com/f04742a6/reactor/internal/netsys"
 	"github.com/f04742a6/reactor/task"
 )
 
 // Resolver looks up a host's addresses; *net.Resolver is one. DialTCP
-// calls it on a ToThread worker with the worker's ctx (which carries the
-// task's deadline), so a resolver may block.
+// calls one given with WithResolver on a ToThread worker with the
+// worker's ctx (which carries the task's deadline), so a resolver may
+// block.
 type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
@@ -37,7 +38,9 @@ const DefaultFallbackDelay = 250 * time.Millisecond
 // starts; zero or less means the default.
 func FallbackDelay(d time.Duration) DialOption { return func(c *dialConfig) { c.fallback = d } }
 
-// WithResolver resolves host names with r instead of net.DefaultResolver.
+// WithResolver resolves host names with r instead of the default: the
+// system's (net.DefaultResolver), or the hosts of a simulated network
+// when the ctx belongs to one.
 func WithResolver(r Resolver) DialOption { return func(c *dialConfig) { c.resolver = r } }
 
 // DialTCP connects to address ("host:port"). A host name is resolved off
@@ -49,9 +52,13 @@ func WithResolver(r Resolver) DialOption { return func(c *dialConfig) { c.resolv
 // error joins every cause. Cancellation closes every socket. The stream
 // has TCP_NODELAY set.
 func DialTCP(ctx context.Context, address string, opts ...DialOption) (*SocketStream, error) {
-	cfg := dialConfig{resolver: net.DefaultResolver, attempt: connectTCP}
+	cfg := dialConfig{attempt: connectTCP}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	resolver, blocks := sysOf(ctx).Resolver()
+	if cfg.resolver != nil {
+		resolver, blocks = cfg.resolver, true
 	}
 	if cfg.fallback <= 0 {
 		cfg.fallback = DefaultFallbackDelay
@@ -60,7 +67,7 @@ func DialTCP(ctx context.Context, address string, opts ...DialOption) (*SocketSt
 	if err != nil {
 		return nil, opError("dial", nil, nil, fmt.Errorf("%q: %w", address, err))
 	}
-	ips, err := resolve(ctx, cfg.resolver, host)
+	ips, err := resolve(ctx, resolver, blocks, host)
 	if err != nil {
 		return nil, opError("dial", nil, nil, fmt.Errorf("%q: %w", address, err))
 	}
@@ -77,8 +84,9 @@ func DialTCP(ctx context.Context, address string, opts ...DialOption) (*SocketSt
 }
 
 // resolve returns host's addresses: host itself if it is an address
-// literal, else the resolver's answer, looked up on a worker thread.
-func resolve(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) {
+// literal, else the resolver's answer, looked up on a worker thread if
+// the resolver may block, else by the task itself.
+func resolve(ctx context.Context, r netsys.Resolver, blocks bool, host string) ([]netip.Addr, error) {
 	if host == "" {
 		return []netip.Addr{netip.IPv4Unspecified()}, nil
 	}
@@ -86,11 +94,16 @@ func resolve(ctx context.Context, r Resolver, host string) ([]netip.Addr, error)
 		return []netip.Addr{ip}, nil
 	}
 	var ips []netip.Addr
-	err := task.ToThread(ctx, func(wctx context.Context) error {
-		var err error
-		ips, err = r.LookupNetIP(wctx, "ip", host)
-		return err
-	})
+	var err error
+	if blocks {
+		err = task.ToThread(ctx, func(wctx context.Context) error {
+			var err error
+			ips, err = r.LookupNetIP(wctx, "ip", host)
+			return err
+		})
+	} else {
+		ips, err = r.LookupNetIP(ctx, "ip", host)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -211,11 +224,12 @@ func race(ctx context.Context, aps []netip.AddrPort, cfg dialConfig) (*SocketStr
 
 // connectTCP makes one connection attempt; cancellation closes the socket.
 func connectTCP(ctx context.Context, ap netip.AddrPort) (*SocketStream, error) {
-	fd, err := sysSocket(family(ap.Addr()), sockStream)
+	sys := sysOf(ctx)
+	fd, err := sys.Socket(netsys.FamilyOf(ap.Addr()), netsys.Stream)
 	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
+		return nil, syscallError("socket", err)
 	}
-	return connectSocket(ctx, fd, sockaddrOf(ap), sockStream, true)
+	return connectSocket(ctx, sys, fd, netsys.IPAddr(ap), true)
 }
 
 // DialUnix connects to the Unix socket at path.
@@ -225,11 +239,12 @@ func DialUnix(ctx context.Context, path string) (*SocketStream, error) {
 		return nil, opError("dial", &net.UnixAddr{Name: path, Net: "unix"}, nil, err)
 	}
 	defer task.Progress(ctx)
-	fd, err := sysSocket(afUnix, sockStream)
+	sys := sysOf(ctx)
+	fd, err := sys.Socket(netsys.Unix, netsys.Stream)
 	if err != nil {
-		return nil, opError("dial", &net.UnixAddr{Name: path, Net: "unix"}, nil, os.NewSyscallError("socket", err))
+		return nil, opError("dial", &net.UnixAddr{Name: path, Net: "unix"}, nil, syscallError("socket", err))
 	}
-	s, err := connectSocket(ctx, fd, unixSockaddr(path), sockStream, false)
+	s, err := connectSocket(ctx, sys, fd, netsys.UnixAddr(path), false)
 	if err != nil {
 		return nil, opError("dial", &net.UnixAddr{Name: path, Net: "unix"}, nil, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/f04742a6/reactor/internal/netsys"
 	"github.com/f04742a6/reactor/task"
 )
 
@@ -48,7 +49,7 @@ var errPeerClosedErr = opError("write", nil, task.ErrBrokenResource, errPeerClos
 // (or no longer) a socket means the stream was closed underfoot
 // (ErrClosedResource); any other failure breaks it (ErrBrokenResource).
 func failureKind(err error) error {
-	if closedUnderfoot(err) {
+	if netsys.ClosedUnderfoot(err) {
 		return task.ErrClosedResource
 	}
 	return task.ErrBrokenResource

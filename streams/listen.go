@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"time"
 
 	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/internal/netsys"
 	"github.com/f04742a6/reactor/task"
 )
 
@@ -18,6 +18,7 @@ import (
 type SocketListener struct {
 	pfd  *task.PollFD
 	fd   uintptr
+	sys  netsys.Network // the socket layer of fd and of the streams it accepts
 	addr net.Addr
 	path string // a Unix socket's file, removed on Close
 	// accepting marks the task inside Accept: a second one is busy.
@@ -57,93 +58,96 @@ func ListenTCP(ctx context.Context, address string, opts ...ListenOption) (*Sock
 	if err != nil {
 		return nil, opError("listen", nil, nil, err)
 	}
+	sys := sysOf(ctx)
 	var ip netip.Addr
 	dual := host == ""
 	if dual {
 		ip = netip.IPv6Unspecified()
 	} else if ip, err = netip.ParseAddr(host); err != nil {
-		ips, rerr := resolve(ctx, net.DefaultResolver, host)
+		r, blocks := sys.Resolver()
+		ips, rerr := resolve(ctx, r, blocks, host)
 		if rerr != nil {
 			return nil, opError("listen", nil, nil, rerr)
 		}
 		ip = ips[0]
 	}
 	ap := netip.AddrPortFrom(ip, port)
-	fd, err := sysSocket(family(ip), sockStream)
+	fd, err := sys.Socket(netsys.FamilyOf(ip), netsys.Stream)
 	if err != nil && dual { // no IPv6 here: the IPv4 wildcard
 		ip, ap = netip.IPv4Unspecified(), netip.AddrPortFrom(netip.IPv4Unspecified(), port)
 		dual = false
-		fd, err = sysSocket(family(ip), sockStream)
+		fd, err = sys.Socket(netsys.FamilyOf(ip), netsys.Stream)
 	}
 	if err != nil {
-		return nil, opError("listen", net.TCPAddrFromAddrPort(ap), nil, os.NewSyscallError("socket", err))
+		return nil, opError("listen", net.TCPAddrFromAddrPort(ap), nil, syscallError("socket", err))
 	}
 	setup := func() error {
-		if err := sysSetReuseAddr(fd); err != nil {
-			return os.NewSyscallError("setsockopt SO_REUSEADDR", err)
+		if err := sys.SetOption(fd, netsys.ReuseAddr, true); err != nil {
+			return syscallError("setsockopt SO_REUSEADDR", err)
 		}
 		if cfg.reusePort {
-			if err := sysSetReusePort(fd); err != nil {
-				return os.NewSyscallError("setsockopt SO_REUSEPORT", err)
+			if err := sys.SetOption(fd, netsys.ReusePort, true); err != nil {
+				return syscallError("setsockopt SO_REUSEPORT", err)
 			}
 		}
 		if dual {
-			sysSetV6Only(fd, false)
+			sys.SetOption(fd, netsys.V6Only, false) // best effort: where it fails, the listener is IPv6 only
 		}
-		if err := sysBind(fd, sockaddrOf(ap)); err != nil {
-			return os.NewSyscallError("bind", err)
+		if err := sys.Bind(fd, netsys.IPAddr(ap)); err != nil {
+			return syscallError("bind", err)
 		}
 		return nil
 	}
-	return listenOn(ctx, fd, net.TCPAddrFromAddrPort(ap), "", cfg, setup)
+	return listenOn(ctx, sys, fd, net.TCPAddrFromAddrPort(ap), "", cfg, setup)
 }
 
 // ListenUnix listens on the Unix socket file path; Close removes it.
 func ListenUnix(ctx context.Context, path string) (*SocketListener, error) {
 	addr := &net.UnixAddr{Name: path, Net: "unix"}
-	fd, err := sysSocket(afUnix, sockStream)
+	sys := sysOf(ctx)
+	fd, err := sys.Socket(netsys.Unix, netsys.Stream)
 	if err != nil {
-		return nil, opError("listen", addr, nil, os.NewSyscallError("socket", err))
+		return nil, opError("listen", addr, nil, syscallError("socket", err))
 	}
 	setup := func() error {
-		if err := sysBind(fd, unixSockaddr(path)); err != nil {
-			return os.NewSyscallError("bind", err)
+		if err := sys.Bind(fd, netsys.UnixAddr(path)); err != nil {
+			return syscallError("bind", err)
 		}
 		return nil
 	}
-	return listenOn(ctx, fd, addr, path, listenConfig{}, setup)
+	return listenOn(ctx, sys, fd, addr, path, listenConfig{}, setup)
 }
 
 // listenOn finishes a listener: setup (options, bind), listen, register.
-func listenOn(ctx context.Context, fd uintptr, want net.Addr, path string, cfg listenConfig, setup func() error) (*SocketListener, error) {
+func listenOn(ctx context.Context, sys netsys.Network, fd uintptr, want net.Addr, path string, cfg listenConfig, setup func() error) (*SocketListener, error) {
 	if err := setup(); err != nil {
-		sysClose(fd)
+		sys.Close(fd)
 		return nil, opError("listen", want, nil, err)
 	}
-	if err := sysListen(fd); err != nil {
-		sysClose(fd)
-		return nil, opError("listen", want, nil, os.NewSyscallError("listen", err))
+	if err := sys.Listen(fd, 0); err != nil {
+		sys.Close(fd)
+		return nil, opError("listen", want, nil, syscallError("listen", err))
 	}
 	pfd, err := task.RegisterFD(ctx, fd)
 	if err != nil {
-		sysClose(fd)
+		sys.Close(fd)
 		return nil, opError("listen", want, nil, err)
 	}
-	addr := sysLocalAddr(fd, sockStream)
+	addr := askLocalAddr(sys, fd, netsys.Stream)
 	if addr == nil {
 		addr = want
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	l := &SocketListener{pfd: pfd, fd: fd, addr: addr, path: path, logger: cfg.logger}
+	l := &SocketListener{pfd: pfd, fd: fd, sys: sys, addr: addr, path: path, logger: cfg.logger}
 	pfd.Own(l) // Run closes it if it is still open when Run returns
 	return l, nil
 }
 
 // Accept backoff on descriptor or memory exhaustion: from the first to the
 // last, doubling, as net/http's Server does (Trio sleeps a flat 100 ms;
-// gnet's engine stops, tokio spins: see research/streams.md).
+// gnet's engine stops accepting, tokio retries at once).
 const (
 	firstBackoff = 5 * time.Millisecond
 	lastBackoff  = time.Second
@@ -188,22 +192,22 @@ func (l *SocketListener) AcceptSocket(ctx context.Context) (*SocketStream, error
 				return nil, err
 			}
 		}
-		nfd, remote, err := sysAccept(l.fd)
+		nfd, remote, err := l.sys.Accept(l.fd)
 		switch {
 		case err == nil:
 			if l.path == "" {
-				sysSetNoDelay(nfd)
+				l.sys.SetOption(nfd, netsys.NoDelay, true) // best effort, as in connect
 			}
-			s, err := newSocketStream(ctx, nfd, sockStream, remote)
+			s, err := newSocketStream(ctx, l.sys, nfd, netsys.Stream, netAddr(remote, netsys.Stream))
 			if err != nil {
 				return nil, opError("accept", l.addr, nil, err)
 			}
 			task.Progress(ctx)
 			return s, nil
-		case err == errAgain:
+		case netsys.WouldBlock(err):
 			l.pfd.Consume(reactor.Readable)
-		case acceptTransient(err):
-		case acceptExhausted(err):
+		case netsys.AcceptTransient(err):
+		case netsys.AcceptExhausted(err):
 			backoff = min(max(2*backoff, firstBackoff), lastBackoff)
 			l.logger.Warn("streams: accept failed; retrying after a pause",
 				"addr", l.addr.String(), "error", err.Error(), "pause", backoff)
@@ -211,7 +215,7 @@ func (l *SocketListener) AcceptSocket(ctx context.Context) (*SocketStream, error
 				return nil, err
 			}
 		default:
-			return nil, opError("accept", l.addr, nil, os.NewSyscallError("accept", err))
+			return nil, opError("accept", l.addr, nil, syscallError("accept", err))
 		}
 	}
 }
@@ -228,9 +232,9 @@ func (l *SocketListener) FD() uintptr { return l.fd }
 // listener's socket file is removed.
 func (l *SocketListener) Close() error {
 	return l.pfd.Close(func(fd uintptr) error {
-		err := sysClose(fd)
+		err := l.sys.Close(fd)
 		if l.path != "" {
-			os.Remove(l.path)
+			l.sys.Unlink(l.path) // gone already is fine: the socket is closed either way
 		}
 		if err != nil {
 			return opError("close", l.addr, nil, err)

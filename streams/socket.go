@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/internal/netsys"
 	"github.com/f04742a6/reactor/task"
 )
 
@@ -24,9 +25,12 @@ import (
 // reported (one log record through the Run's logger, naming the stream,
 // its addresses and the task that made it): close it before.
 type SocketStream struct {
-	pfd    *task.PollFD
-	fd     uintptr
-	typ    int
+	pfd *task.PollFD
+	fd  uintptr
+	// sys is the socket layer fd belongs to (the OS's, or the network a
+	// simulated host's ctx carries): every call on fd goes through it.
+	sys    netsys.Network
+	typ    netsys.Type
 	remote net.Addr // Invariant: set when the stream is made (accept or connect tells it)
 	// local is read on first use (getsockname): most servers never ask.
 	localOnce sync.Once
@@ -44,20 +48,19 @@ type SocketStream struct {
 	shut     bool // CloseWrite succeeded
 }
 
-// newSocketStream registers fd (a connected non-blocking socket to
-// remote, or nil: ask the kernel) with the calling task's loop, owned by
-// the stream (the Run closes it if it is left open). On error fd is
-// closed.
-func newSocketStream(ctx context.Context, fd uintptr, typ int, remote net.Addr) (*SocketStream, error) {
+// newSocketStream registers fd (a connected non-blocking socket of sys
+// to remote, or nil: ask sys) with the calling task's loop, owned by the
+// stream (the Run closes it if it is left open). On error fd is closed.
+func newSocketStream(ctx context.Context, sys netsys.Network, fd uintptr, typ netsys.Type, remote net.Addr) (*SocketStream, error) {
 	pfd, err := task.RegisterFD(ctx, fd)
 	if err != nil {
-		sysClose(fd)
+		sys.Close(fd)
 		return nil, err
 	}
 	if remote == nil {
-		remote = sysRemoteAddr(fd, typ)
+		remote = askRemoteAddr(sys, fd, typ)
 	}
-	s := &SocketStream{pfd: pfd, fd: fd, typ: typ, remote: remote}
+	s := &SocketStream{pfd: pfd, fd: fd, sys: sys, typ: typ, remote: remote}
 	pfd.Own(s)
 	return s, nil
 }
@@ -106,7 +109,7 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 			}
 			waited = true
 		}
-		n, err := sysRead(s.fd, p)
+		n, err := s.sys.Read(s.fd, p)
 		switch {
 		case err == nil && n > 0:
 			if n < len(p) && s.pfd.Ready()&sticky == 0 {
@@ -124,15 +127,15 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 				task.Progress(ctx)
 			}
 			return 0, io.EOF
-		case err == errAgain:
+		case netsys.WouldBlock(err):
 			if s.pfd.Ready()&sticky != 0 {
 				// Hung up or failed, yet a read would block: never spin.
-				s.readErr = opError("read", s.remote, task.ErrBrokenResource, osError(err))
+				s.readErr = opError("read", s.remote, task.ErrBrokenResource, err)
 				return 0, s.readErr
 			}
 			s.pfd.Consume(reactor.Readable)
 		default:
-			s.readErr = opError("read", s.remote, failureKind(err), osError(err))
+			s.readErr = opError("read", s.remote, failureKind(err), err)
 			return 0, s.readErr
 		}
 	}
@@ -163,23 +166,23 @@ func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
 		if s.pfd.Ready()&writeBits == 0 {
 			if err := s.pfd.WaitWritable(ctx, "Write"); err != nil {
 				if total > 0 && !s.pfd.Closed() {
-					s.writeErr = opError("write", s.remote, task.ErrBrokenResource, osError(err))
+					s.writeErr = opError("write", s.remote, task.ErrBrokenResource, err)
 				}
 				return total, s.waitError("write", err)
 			}
 			waited = true
 		}
-		n, err := sysWrite(s.fd, p[total:])
+		n, err := s.sys.Write(s.fd, p[total:])
 		total += n
 		switch {
 		case err == nil:
 			if total < len(p) {
 				s.pfd.Consume(reactor.Writable) // the buffer is full
 			}
-		case err == errAgain:
+		case netsys.WouldBlock(err):
 			s.pfd.Consume(reactor.Writable)
 		default:
-			s.writeErr = opError("write", s.remote, failureKind(err), osError(err))
+			s.writeErr = opError("write", s.remote, failureKind(err), err)
 			return total, s.writeErr
 		}
 	}
@@ -220,8 +223,8 @@ func (s *SocketStream) CloseWrite(ctx context.Context) error {
 		return err
 	}
 	defer func() { s.writing = false }()
-	if err := sysShutdownWrite(s.fd); err != nil {
-		return opError("close write", s.remote, task.ErrBrokenResource, osError(err))
+	if err := s.sys.ShutdownWrite(s.fd); err != nil {
+		return opError("close write", s.remote, task.ErrBrokenResource, err)
 	}
 	s.shut = true
 	s.writeErr = opError("write", s.remote, task.ErrClosedResource, errAfterCloseWrite)
@@ -236,7 +239,7 @@ func (s *SocketStream) CloseWrite(ctx context.Context) error {
 // stream's loop the fd is released before Close returns; from another
 // goroutine, on the loop's next turn.
 func (s *SocketStream) Close() error {
-	return s.pfd.Close(sysClose)
+	return s.pfd.Close(s.sys.Close)
 }
 
 // LocalAddr returns the socket's own address, asked of the kernel at the
@@ -245,7 +248,7 @@ func (s *SocketStream) Close() error {
 func (s *SocketStream) LocalAddr() net.Addr {
 	s.localOnce.Do(func() {
 		if !s.pfd.Closed() {
-			s.local = sysLocalAddr(s.fd, s.typ)
+			s.local = askLocalAddr(s.sys, s.fd, s.typ)
 		}
 	})
 	return s.local
@@ -317,6 +320,6 @@ func (s *SocketStream) onLoop() bool { return s.pfd.OnLoop() }
 // for a goodbye (TLS close_notify) that must not wait.
 func (s *SocketStream) tryWrite(p []byte) {
 	if !s.pfd.Closed() && len(p) > 0 {
-		sysWrite(s.fd, p)
+		s.sys.Write(s.fd, p)
 	}
 }

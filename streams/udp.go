@@ -4,9 +4,9 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 
 	"github.com/f04742a6/reactor"
+	"github.com/f04742a6/reactor/internal/netsys"
 	"github.com/f04742a6/reactor/task"
 )
 
@@ -22,6 +22,7 @@ import (
 type DatagramSocket struct {
 	pfd              *task.PollFD
 	fd               uintptr
+	sys              netsys.Network // the socket layer of fd
 	local            net.Addr
 	reading, writing bool
 }
@@ -32,26 +33,28 @@ func ListenUDP(ctx context.Context, address string) (*DatagramSocket, error) {
 	if err != nil {
 		return nil, opError("listen udp", nil, nil, err)
 	}
-	ips, err := resolve(ctx, net.DefaultResolver, host)
+	sys := sysOf(ctx)
+	r, blocks := sys.Resolver()
+	ips, err := resolve(ctx, r, blocks, host)
 	if err != nil {
 		return nil, opError("listen udp", nil, nil, err)
 	}
 	ap := netip.AddrPortFrom(ips[0], port)
 	where := net.UDPAddrFromAddrPort(ap)
-	fd, err := sysSocket(family(ap.Addr()), sockDgram)
+	fd, err := sys.Socket(netsys.FamilyOf(ap.Addr()), netsys.Datagram)
 	if err != nil {
-		return nil, opError("listen udp", where, nil, os.NewSyscallError("socket", err))
+		return nil, opError("listen udp", where, nil, syscallError("socket", err))
 	}
-	if err := sysBind(fd, sockaddrOf(ap)); err != nil {
-		sysClose(fd)
-		return nil, opError("listen udp", where, nil, os.NewSyscallError("bind", err))
+	if err := sys.Bind(fd, netsys.IPAddr(ap)); err != nil {
+		sys.Close(fd)
+		return nil, opError("listen udp", where, nil, syscallError("bind", err))
 	}
 	pfd, err := task.RegisterFD(ctx, fd)
 	if err != nil {
-		sysClose(fd)
+		sys.Close(fd)
 		return nil, opError("listen udp", where, nil, err)
 	}
-	d := &DatagramSocket{pfd: pfd, fd: fd, local: sysLocalAddr(fd, sockDgram)}
+	d := &DatagramSocket{pfd: pfd, fd: fd, sys: sys, local: askLocalAddr(sys, fd, netsys.Datagram)}
 	pfd.Own(d)
 	return d, nil
 }
@@ -75,17 +78,17 @@ func (d *DatagramSocket) ReadFrom(ctx context.Context, p []byte) (int, netip.Add
 			}
 			waited = true
 		}
-		n, from, err := sysRecvFrom(d.fd, p)
+		n, from, err := d.sys.RecvFrom(d.fd, p)
 		switch {
 		case err == nil:
 			if !waited { // a queue of datagrams must not keep the loop
 				task.Progress(ctx)
 			}
 			return n, from, nil
-		case err == errAgain:
+		case netsys.WouldBlock(err):
 			d.pfd.Consume(reactor.Readable)
 		default:
-			return 0, netip.AddrPort{}, opError("read from", d.local, nil, os.NewSyscallError("recvfrom", err))
+			return 0, netip.AddrPort{}, opError("read from", d.local, nil, syscallError("recvfrom", err))
 		}
 	}
 }
@@ -108,17 +111,17 @@ func (d *DatagramSocket) WriteTo(ctx context.Context, p []byte, addr netip.AddrP
 			}
 			waited = true
 		}
-		n, err := sysSendTo(d.fd, p, addr.Addr().Unmap(), addr.Port())
+		n, err := d.sys.SendTo(d.fd, p, netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port()))
 		switch {
 		case err == nil:
 			if !waited {
 				task.Progress(ctx)
 			}
 			return n, nil
-		case err == errAgain:
+		case netsys.WouldBlock(err):
 			d.pfd.Consume(reactor.Writable)
 		default:
-			return 0, opError("write to", net.UDPAddrFromAddrPort(addr), nil, os.NewSyscallError("sendto", err))
+			return 0, opError("write to", net.UDPAddrFromAddrPort(addr), nil, syscallError("sendto", err))
 		}
 	}
 }
@@ -148,7 +151,7 @@ func (d *DatagramSocket) LocalAddr() net.Addr { return d.local }
 
 // Close closes the socket; idempotent, safe from any goroutine, also
 // after the socket's Run returned (which closed it if it was left open).
-func (d *DatagramSocket) Close() error { return d.pfd.Close(sysClose) }
+func (d *DatagramSocket) Close() error { return d.pfd.Close(d.sys.Close) }
 
 // String names the socket with its address: "UDP socket 127.0.0.1:5353".
 func (d *DatagramSocket) String() string { return "UDP socket " + addrString(d.local) }
