@@ -124,6 +124,36 @@ func TestSteadyDownloadOutlivesIdle(t *testing.T) {
 	}
 }
 
+// The idle deadline moves with each piece of at most writePiece bytes the
+// client takes, not with a whole chunk of the file: a client that takes
+// one piece per 0.9 idle times keeps its download (written in 64 KiB
+// chunks, it would need 3.6 idle times per Write).
+func TestOnePiecePerIdleTimeKeepsADownload(t *testing.T) {
+	const idle = time.Second
+	var got int
+	_, served := fileSession(t, idle, func(ctx context.Context, peer streams.Stream) {
+		if _, err := peer.Write(ctx, []byte("GET /big.bin HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")); err != nil {
+			t.Error(err)
+			return
+		}
+		buf := make([]byte, writePiece)
+		for {
+			if err := task.Sleep(ctx, idle*9/10); err != nil {
+				t.Error(err)
+				return
+			}
+			n, err := peer.Read(ctx, buf)
+			got += n
+			if err != nil {
+				break
+			}
+		}
+	})
+	if got < 8<<20 {
+		t.Errorf("the client got %d bytes (the server: %v); want the whole 8 MiB file", got, served)
+	}
+}
+
 // A client that stops reading in the middle of a download is closed
 // exactly one idle time after the last piece it took.
 func TestStalledDownloadClosesAtIdle(t *testing.T) {

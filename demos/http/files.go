@@ -89,15 +89,14 @@ func (fsrv *fileServer) serve(ctx context.Context, w *responseWriter, req *reque
 		f, info, err = fsrv.open(name)
 		return err
 	}, task.Limiter(fsrv.threads))
+	w.waited()
 	switch {
 	case errors.Is(err, task.ErrCancelled):
 		return err
 	case errors.Is(err, fs.ErrPermission):
-		w.status(ctx, 403, "cannot read "+req.path, connection(req))
-		return w.flushIfFull(ctx)
+		return w.status(ctx, 403, "cannot read "+req.path, connection(req))
 	case err != nil: // not there, or outside the root: the same answer
-		w.status(ctx, 404, "no such file "+req.path, connection(req))
-		return w.flushIfFull(ctx)
+		return w.status(ctx, 404, "no such file "+req.path, connection(req))
 	}
 	defer f.Close() // close(2) of a regular file does not wait for the disk
 	ctype := mime.TypeByExtension(path.Ext(info.Name()))
@@ -105,25 +104,31 @@ func (fsrv *fileServer) serve(ctx context.Context, w *responseWriter, req *reque
 		ctype = "application/octet-stream"
 	}
 	w.header(ctx, 200, ctype, info.Size(), connection(req), "")
-	if string(req.method) == "HEAD" {
-		return w.flushIfFull(ctx)
+	if err := w.send(ctx); err != nil || string(req.method) == "HEAD" {
+		return err
 	}
 	for left := info.Size(); left > 0; {
-		at := len(w.out)
-		w.out = append(w.out, make([]byte, min(left, chunkSize))...)
+		k := int(min(left, chunkSize))
+		if cap(w.chunk) < k {
+			w.chunk = make([]byte, k)
+		}
+		chunk := w.chunk[:k]
 		var n int
 		err := task.ToThread(ctx, func(context.Context) (err error) {
-			n, err = io.ReadFull(f, w.out[at:])
+			n, err = io.ReadFull(f, chunk)
 			return err
 		}, task.Limiter(fsrv.threads))
+		w.waited()
 		if err != nil {
 			// The file shrank or failed under us: the promised length
 			// cannot be kept, so the connection must end.
 			return fmt.Errorf("http: reading %s: %w", req.path, err)
 		}
-		w.out = w.out[:at+n]
 		left -= int64(n)
-		if err := w.flush(ctx); err != nil {
+		// A whole chunk is larger than the writer's buffer: it goes to
+		// the stream now, in pieces, and only the end of the file waits
+		// in the buffer for the turn's flush.
+		if err := w.write(ctx, chunk[:n]); err != nil {
 			return err
 		}
 	}

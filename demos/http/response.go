@@ -10,28 +10,83 @@ import (
 	"github.com/f04742a6/reactor/task"
 )
 
-// flushSize bounds what a connection gathers before writing: a pipeline
-// of answers goes out in one Write until it passes this.
-const flushSize = 64 << 10
-
-// writePiece is the most one Write hands over. Each piece written moves
-// the idle deadline: a client that reads steadily keeps its connection
-// however long the response, one that takes less than writePiece per
-// idle period loses it.
+// writePiece is the size of a connection's reply buffer and the most one
+// Write hands the stream. Each piece the client takes moves the idle
+// deadline: a client that reads steadily keeps its connection however
+// long the response, one that takes less than writePiece per idle period
+// loses it.
 const writePiece = 16 << 10
 
-// responseWriter gathers a connection's responses and writes them.
+// responseWriter encodes a connection's responses and writes them
+// through a streams.BufferedWriter of writePiece bytes: the answers to a
+// pipeline gather in its buffer, which goes out when full and on flush
+// (once per read: a pipeline that arrived in one read is answered in one
+// Write), and a file's chunks, larger than the buffer, go straight
+// through.
 type responseWriter struct {
-	s   streams.Stream
-	out []byte // responses not yet written
-	// idle, if set, is the connection's idle scope: every piece written
-	// moves its deadline idleFor ahead.
-	idle    *task.Scope
-	idleFor time.Duration
+	w  *streams.BufferedWriter
+	ps *progressStream // what w writes to
+	// head is the response being encoded (its head, and a short body),
+	// kept for the next one.
+	head []byte
+	// chunk holds a piece of a file read on a worker thread; allocated
+	// at the first file, as large as its first chunk, grown up to
+	// chunkSize by larger files.
+	chunk []byte
 	// date is the Date header's value for the second dateSec (the loop
-	// clock's): formatted once a second, not once a response.
+	// clock's): formatted once a second, not once a response. The clock
+	// is read at the first answer after a wait (dated is then set), not
+	// once a response: the answers to a pipeline share a Date.
 	date    []byte
 	dateSec int64
+	dated   bool
+}
+
+// newResponseWriter returns the writer of a connection's responses to s;
+// idle is the connection's idle scope: every piece of at most writePiece
+// bytes that s takes moves its deadline idleFor ahead.
+func newResponseWriter(s streams.Stream, idle *task.Scope, idleFor time.Duration) *responseWriter {
+	ps := &progressStream{Stream: s, idle: idle, idleFor: idleFor}
+	return &responseWriter{w: streams.NewBufferedWriter(ps, writePiece), ps: ps}
+}
+
+// waited is called after every wait of the session other than a write
+// to the stream (a read, file work on a worker thread): time passed, so
+// the next answer reads the clock for its Date, and the idle deadline is
+// no longer where the last piece written put it.
+func (w *responseWriter) waited() {
+	w.dated = false
+	w.ps.moved = false
+}
+
+// deadlineMoved reports that a piece written since the last other wait
+// moved the idle deadline: it is idleFor after the session's last wait
+// already, and setting it again would only cost a clock read and a timer.
+func (w *responseWriter) deadlineMoved() bool { return w.ps.moved }
+
+// progressStream is a connection's stream whose writes go in pieces of at
+// most writePiece bytes, each moving the idle scope's deadline once the
+// stream took it: idle means no progress, not a long response.
+type progressStream struct {
+	streams.Stream
+	idle    *task.Scope
+	idleFor time.Duration
+	moved   bool // a piece moved the deadline since waited
+}
+
+func (s *progressStream) Write(ctx context.Context, p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n, err := s.Stream.Write(ctx, p[:min(len(p), writePiece)])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+		s.idle.SetDeadline(task.Now(ctx).Add(s.idleFor))
+		s.moved = true
+	}
+	return written, nil
 }
 
 // Values of the Connection header of a response.
@@ -52,72 +107,66 @@ func connection(req *request) string {
 	return ""
 }
 
-// header appends a status line and the headers; length is the body's
-// (Content-Length), conn the Connection header's value ("" for none),
-// extra more header lines, each ended by CRLF.
+// header encodes a status line and the headers into w.head; length is
+// the body's (Content-Length), conn the Connection header's value (""
+// for none), extra more header lines, each ended by CRLF.
 func (w *responseWriter) header(ctx context.Context, status int, ctype string, length int64, conn string, extra string) {
-	now := task.Now(ctx)
-	if sec := now.Unix(); sec != w.dateSec || w.date == nil {
-		w.dateSec = sec
-		w.date = now.UTC().AppendFormat(w.date[:0], http.TimeFormat)
+	if !w.dated {
+		w.dated = true
+		now := task.Now(ctx)
+		if sec := now.Unix(); sec != w.dateSec || w.date == nil {
+			w.dateSec = sec
+			w.date = now.UTC().AppendFormat(w.date[:0], http.TimeFormat)
+		}
 	}
-	w.out = append(w.out, "HTTP/1.1 "...)
-	w.out = strconv.AppendInt(w.out, int64(status), 10)
-	w.out = append(w.out, ' ')
-	w.out = append(w.out, http.StatusText(status)...)
-	w.out = append(w.out, "\r\nServer: reactor-demo\r\nDate: "...)
-	w.out = append(w.out, w.date...)
-	w.out = append(w.out, "\r\nContent-Type: "...)
-	w.out = append(w.out, ctype...)
-	w.out = append(w.out, "\r\nContent-Length: "...)
-	w.out = strconv.AppendInt(w.out, length, 10)
+	w.head = append(w.head[:0], "HTTP/1.1 "...)
+	w.head = strconv.AppendInt(w.head, int64(status), 10)
+	w.head = append(w.head, ' ')
+	w.head = append(w.head, http.StatusText(status)...)
+	w.head = append(w.head, "\r\nServer: reactor-demo\r\nDate: "...)
+	w.head = append(w.head, w.date...)
+	w.head = append(w.head, "\r\nContent-Type: "...)
+	w.head = append(w.head, ctype...)
+	w.head = append(w.head, "\r\nContent-Length: "...)
+	w.head = strconv.AppendInt(w.head, length, 10)
 	if conn != "" {
-		w.out = append(w.out, "\r\nConnection: "...)
-		w.out = append(w.out, conn...)
+		w.head = append(w.head, "\r\nConnection: "...)
+		w.head = append(w.head, conn...)
 	}
-	w.out = append(w.out, "\r\n"...)
-	w.out = append(w.out, extra...)
-	w.out = append(w.out, "\r\n"...)
+	w.head = append(w.head, "\r\n"...)
+	w.head = append(w.head, extra...)
+	w.head = append(w.head, "\r\n"...)
 }
 
-// reply appends a whole response with body (only its length, for HEAD).
-func (w *responseWriter) reply(ctx context.Context, status int, ctype string, body []byte, req *request, extra string) {
+// reply writes a whole response with body (only its length, for HEAD).
+func (w *responseWriter) reply(ctx context.Context, status int, ctype string, body []byte, req *request, extra string) error {
 	w.header(ctx, status, ctype, int64(len(body)), connection(req), extra)
 	if string(req.method) != "HEAD" {
-		w.out = append(w.out, body...)
+		w.head = append(w.head, body...)
 	}
+	return w.send(ctx)
 }
 
-// status appends a plain-text response for an error status, saying why;
+// status writes a plain-text response for an error status, saying why;
 // conn is the Connection header's value.
-func (w *responseWriter) status(ctx context.Context, status int, reason string, conn string) {
+func (w *responseWriter) status(ctx context.Context, status int, reason string, conn string) error {
 	body := strconv.Itoa(status) + " " + http.StatusText(status) + ": " + reason + "\n"
 	w.header(ctx, status, "text/plain; charset=utf-8", int64(len(body)), conn, "")
-	w.out = append(w.out, body...)
+	w.head = append(w.head, body...)
+	return w.send(ctx)
 }
 
-// flush writes what was gathered, in pieces of at most writePiece, each
-// moving the idle deadline.
-func (w *responseWriter) flush(ctx context.Context) error {
-	out := w.out
-	w.out = w.out[:0]
-	for len(out) > 0 {
-		k := min(len(out), writePiece)
-		if _, err := w.s.Write(ctx, out[:k]); err != nil {
-			return err
-		}
-		out = out[k:]
-		if w.idle != nil {
-			w.idle.SetDeadline(task.Now(ctx).Add(w.idleFor))
-		}
-	}
-	return nil
+// send hands the encoded response to the buffered writer.
+func (w *responseWriter) send(ctx context.Context) error {
+	_, err := w.w.Write(ctx, w.head)
+	return err
 }
 
-// flushIfFull writes what was gathered once it passes flushSize.
-func (w *responseWriter) flushIfFull(ctx context.Context) error {
-	if len(w.out) < flushSize {
-		return nil
-	}
-	return w.flush(ctx)
+// write hands p, a piece of a body, to the buffered writer.
+func (w *responseWriter) write(ctx context.Context, p []byte) error {
+	_, err := w.w.Write(ctx, p)
+	return err
 }
+
+// flush writes everything buffered.
+func (w *responseWriter) flush(ctx context.Context) error { return w.w.Flush(ctx) }

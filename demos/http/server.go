@@ -25,16 +25,19 @@ type server struct {
 }
 
 // serveConn runs one connection: it reads what has arrived, answers every
-// complete request in it (HTTP/1.1 pipelining), and writes the answers in
-// one Write, as the RESP demo does. The connection is kept alive (HTTP/1.1
-// unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive",
-// and the answer then says "Connection: keep-alive") until the client
-// closes it, a request is refused (400, 413, 431, 501, 505: the reply goes
-// out and the connection closes), or it makes no progress for s.idle: a
+// complete request in it (HTTP/1.1 pipelining) into a
+// streams.BufferedWriter of 16 KiB, and flushes it before it reads again,
+// as the RESP demo does: the answers to a pipeline that arrived in one
+// read go out in one Write while they fit the buffer, in a Write per full
+// buffer past that. The connection is kept alive (HTTP/1.1 unless
+// "Connection: close"; HTTP/1.0 only with "Connection: keep-alive", and
+// the answer then says "Connection: keep-alive") until the client closes
+// it, a request is refused (400, 413, 431, 501, 505: the reply goes out
+// and the connection closes), or it makes no progress for s.idle: a
 // cancel scope whose deadline moves with each request and with each piece
-// of an answer the client takes (writePiece), so a long download read
-// steadily is never cut, while the time a client may take over one
-// request's head stays bounded.
+// of an answer the client takes (at most writePiece bytes: see
+// progressStream), so a long download read steadily is never cut, while
+// the time a client may take over one request's head stays bounded.
 func (srv *server) serveConn(ctx context.Context, s streams.Stream) error {
 	var timeout *task.Scope
 	err := task.WithScope(ctx, func(ctx context.Context, sc *task.Scope) error {
@@ -48,17 +51,19 @@ func (srv *server) serveConn(ctx context.Context, s streams.Stream) error {
 }
 
 func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stream) error {
-	w := &responseWriter{s: s, idle: idle, idleFor: srv.idle}
+	w := newResponseWriter(s, idle, srv.idle)
 	buf := make([]byte, readSize)
 	start, end := 0, 0 // buf[start:end] is read and not yet parsed
 	var skip int64     // body bytes still to drop before the next request
 	for {
-		if start == end && skip == 0 {
+		if start == end && skip == 0 && !w.deadlineMoved() {
 			// Between requests: the next one, head and body, must arrive
-			// within the idle time. The deadline does not move while a
-			// request trickles in, so a client that sends a byte a
-			// minute cannot hold the connection; only answers written
-			// (responseWriter.flush) move it meanwhile.
+			// within the idle time (where the last answer's last piece
+			// put the deadline, if no other wait came after it). The
+			// deadline does not move while a request trickles in, so a
+			// client that sends a byte a minute cannot hold the
+			// connection; only answers written (progressStream) move it
+			// meanwhile.
 			idle.SetDeadline(task.Now(ctx).Add(srv.idle))
 		}
 		if start == end {
@@ -79,6 +84,7 @@ func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stre
 			return err
 		}
 		end += n
+		w.waited()
 		for start < end {
 			if skip > 0 {
 				drop := min(skip, int64(end-start))
@@ -88,8 +94,9 @@ func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stre
 			}
 			req, used, rerr := parseRequest(buf[start:end])
 			if rerr != nil {
-				w.status(ctx, rerr.status, rerr.reason, connClose)
-				w.flush(ctx) // best effort: the connection closes anyway
+				if w.status(ctx, rerr.status, rerr.reason, connClose) == nil {
+					w.flush(ctx) // best effort: the connection closes anyway
+				}
 				return rerr
 			}
 			if used == 0 {
@@ -117,13 +124,11 @@ const hello = "Hello, World!\n"
 func (srv *server) respond(ctx context.Context, w *responseWriter, req *request) error {
 	switch {
 	case string(req.method) != "GET" && string(req.method) != "HEAD":
-		w.reply(ctx, 405, "text/plain; charset=utf-8", []byte("only GET and HEAD are served\n"), req, "Allow: GET, HEAD\r\n")
+		return w.reply(ctx, 405, "text/plain; charset=utf-8", []byte("only GET and HEAD are served\n"), req, "Allow: GET, HEAD\r\n")
 	case req.path == "/":
-		w.reply(ctx, 200, "text/plain; charset=utf-8", []byte(hello), req, "")
+		return w.reply(ctx, 200, "text/plain; charset=utf-8", []byte(hello), req, "")
 	case srv.files == nil:
-		w.status(ctx, 404, "no such page", connection(req))
-	default:
-		return srv.files.serve(ctx, w, req)
+		return w.status(ctx, 404, "no such page", connection(req))
 	}
-	return w.flushIfFull(ctx)
+	return srv.files.serve(ctx, w, req)
 }

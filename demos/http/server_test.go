@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +243,34 @@ func TestPipelineIsOneWrite(t *testing.T) {
 		}
 		if count.Reads != 1 || count.Writes != 1 {
 			t.Errorf("10 pipelined requests: %d reads, %d writes; want 1 and 1", count.Reads, count.Writes)
+		}
+	})
+}
+
+// The clock is read once per batch for the Date header: the answers to a
+// pipeline share one, and a request that comes later gets a later one.
+func TestDatePerBatch(t *testing.T) {
+	memSession(t, &server{idle: time.Minute}, func(ctx context.Context, peer streams.Stream, count *demotest.CountingStream) {
+		r := streams.NewBufferedReader(peer, 4096)
+		var dates []string
+		for _, batch := range []int{2, 1} {
+			if _, err := peer.Write(ctx, []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: h\r\n\r\n", batch))); err != nil {
+				t.Error(err)
+				return
+			}
+			for range batch {
+				resp, err := readResponse(ctx, r)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				dates = append(dates, resp.header["date"])
+			}
+			task.Sleep(ctx, 2*time.Second)
+		}
+		want := []string{"Thu, 01 Jan 2026 00:00:00 GMT", "Thu, 01 Jan 2026 00:00:00 GMT", "Thu, 01 Jan 2026 00:00:02 GMT"}
+		if !slices.Equal(dates, want) {
+			t.Errorf("dates %q; want %q", dates, want)
 		}
 	})
 }
