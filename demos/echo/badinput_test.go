@@ -23,7 +23,7 @@ func withServer(t *testing.T, client func(addr string, stop func() error)) {
 		}
 		defer l.Close()
 		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-			n.Go(func(ctx context.Context) error { return serve(ctx, l) })
+			n.Go(func(ctx context.Context) error { return serve(ctx, l, time.Minute) })
 			err := task.ToThread(ctx, func(wctx context.Context) error {
 				client(l.Addr().String(), func() error {
 					return task.FromThread(wctx, func(context.Context) error { n.Cancel(); return nil })

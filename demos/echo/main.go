@@ -1,7 +1,8 @@
 // Command echo is a TCP echo server on tasks and streams, and clients that
 // measure it: a task per connection (streams.Serve), a task per client,
 // all on one loop, and a graceful Ctrl-C (each connection gets a bounded,
-// shielded goodbye).
+// shielded goodbye). A connection that neither sends nor takes its echo
+// for -idle (1 min) is closed.
 //
 //	go run ./demos/echo -conns 16 -n 50000 -size 64   # server and clients, then exit
 //	go run ./demos/echo -serve -addr 127.0.0.1:7000   # just the server; try: nc 127.0.0.1 7000
@@ -29,6 +30,7 @@ type config struct {
 	addr               string
 	conns, total, size int
 	serve              bool
+	idle               time.Duration
 }
 
 func main() {
@@ -38,6 +40,7 @@ func main() {
 	flag.IntVar(&cfg.total, "n", 50000, "round trips in all")
 	flag.IntVar(&cfg.size, "size", 64, "message size in bytes")
 	flag.BoolVar(&cfg.serve, "serve", false, "only serve, until interrupted (Ctrl-C)")
+	flag.DurationVar(&cfg.idle, "idle", time.Minute, "close a connection that neither sends nor takes its echo this long (0: never)")
 	flag.Parse()
 	err := task.Run(func(ctx context.Context) error { return run(ctx, cfg, os.Stdout) })
 	switch {
@@ -58,10 +61,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	defer l.Close() // after the server's tasks are done
 	fmt.Fprintf(out, "echo server on %v (a task per connection, one loop)\n", l.Addr())
 	if cfg.serve {
-		return serve(ctx, l) // until Ctrl-C cancels the run
+		return serve(ctx, l, cfg.idle) // until Ctrl-C cancels the run
 	}
 	return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
-		n.Go(func(ctx context.Context) error { return serve(ctx, l) })
+		n.Go(func(ctx context.Context) error { return serve(ctx, l, cfg.idle) })
 		dial := func(ctx context.Context) (streams.Stream, error) { return streams.DialTCP(ctx, l.Addr().String()) }
 		res, err := bench(ctx, dial, cfg.conns, cfg.total, cfg.size)
 		if err != nil {

@@ -19,33 +19,56 @@ const goodbyeTime = time.Second
 // goodbye is what a connection reads when the server shuts down.
 const goodbye = "server shutting down, bye\n"
 
-// serve echoes every connection of l until ctx is cancelled. It takes any
-// Listener, so the same server runs on sockets or, in tests, on memory
-// streams.
-func serve(ctx context.Context, l streams.Listener) error {
-	return streams.Serve(ctx, l, echoConn)
+// readSize is a connection's buffer: the most one read takes and one
+// write sends back.
+const readSize = 64 << 10
+
+// serve echoes every connection of l until ctx is cancelled, closing a
+// connection idle for idle (0: never). It takes any Listener, so the same
+// server runs on sockets or, in tests, on memory streams.
+func serve(ctx context.Context, l streams.Listener, idle time.Duration) error {
+	return streams.Serve(ctx, l, func(ctx context.Context, s streams.Stream) error {
+		return echoConn(ctx, s, idle)
+	})
 }
 
 // echoConn sends back what it reads; when the server stops it says
 // goodbye (asyncio's classic echo server, with the cleanup asyncio's
-// cancellation makes hard: see the critique).
-func echoConn(ctx context.Context, s streams.Stream) error {
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := s.Read(ctx, buf)
-		switch {
-		case err == io.EOF:
-			return nil // the client left
-		case errors.Is(err, task.ErrCancelled):
-			sayGoodbye(ctx, s)
-			return err
-		case err != nil:
-			return err
+// cancellation makes hard: see the critique). With idle > 0 it
+// runs in a cancel scope whose deadline every read and every write that
+// completes moves idle ahead: a client that neither sends nor takes its
+// echo for that long is closed (no goodbye: it is not listening).
+func echoConn(ctx context.Context, s streams.Stream, idle time.Duration) error {
+	var timeout *task.Scope
+	err := task.WithScope(ctx, func(ctx context.Context, sc *task.Scope) error {
+		timeout = sc
+		touch := func() {
+			if idle > 0 {
+				sc.SetDeadline(task.Now(ctx).Add(idle))
+			}
 		}
-		if _, err := s.Write(ctx, buf[:n]); err != nil {
-			return err
+		buf := make([]byte, readSize)
+		for {
+			touch()
+			n, err := s.Read(ctx, buf)
+			if err == io.EOF {
+				return nil // the client left
+			} else if err != nil {
+				return err
+			}
+			touch()
+			if _, err := s.Write(ctx, buf[:n]); err != nil {
+				return err
+			}
 		}
+	})
+	switch {
+	case timeout.Outcome() == task.OutcomeDeadline:
+		return nil // idle: the scope caught its own deadline
+	case errors.Is(err, task.ErrCancelled):
+		sayGoodbye(ctx, s) // the server stops
 	}
+	return err
 }
 
 // sayGoodbye writes the goodbye, shielded and bounded.
