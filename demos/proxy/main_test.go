@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,37 @@ func TestProxyClosesIdleConnections(t *testing.T) {
 			n.Cancel()
 			return nil
 		})
+	}, task.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An upstream that does not answer costs the client the idle time, not
+// the system's connect timeout: the dial is under the idle deadline, and
+// the handler says why it gave up.
+func TestUpstreamDialBoundedByIdle(t *testing.T) {
+	clock := task.NewMockClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	clock.SetAutojump(0)
+	err := task.Run(func(ctx context.Context) error {
+		blackhole := func(ctx context.Context) (streams.Stream, error) {
+			return nil, task.Sleep(ctx, time.Hour) // a SYN nobody answers
+		}
+		a, client := streams.MemoryPair(4096)
+		defer client.Close()
+		start := task.Now(ctx)
+		err := handler(blackhole, 30*time.Second)(ctx, a)
+		a.Close()
+		if took := task.Now(ctx).Sub(start); took != 30*time.Second {
+			t.Errorf("the handler gave up after %v; want the 30 s idle time", took)
+		}
+		if err == nil || !strings.Contains(err.Error(), "did not answer within 30s") {
+			t.Errorf("handler: %v; want the upstream's timeout", err)
+		}
+		if k, err := client.Read(ctx, make([]byte, 1)); k != 0 || err != io.EOF {
+			t.Errorf("the client read %d, %v; want EOF", k, err)
+		}
+		return nil
 	}, task.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)

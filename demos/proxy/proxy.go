@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -16,23 +17,33 @@ type Dial func(ctx context.Context) (streams.Stream, error)
 // handler proxies each client connection to a new upstream connection:
 // one task per direction, each end's half-close passed on to the other,
 // and the whole connection ended once idle for idle (nothing moved either
-// way), as a scope deadline that every transfer pushes back.
+// way), as a scope deadline that every transfer pushes back. The dial is
+// under the same deadline: an upstream that does not answer costs the
+// client idle, not the system's connect timeout (minutes).
 func handler(dial Dial, idle time.Duration) streams.Handler {
 	return func(ctx context.Context, client streams.Stream) error {
-		up, err := dial(ctx)
-		if err != nil {
-			return err
-		}
-		defer up.Close()
-		return task.WithScope(ctx, func(ctx context.Context, sc *task.Scope) error {
+		dialed := false
+		var timeout *task.Scope
+		err := task.WithScope(ctx, func(ctx context.Context, sc *task.Scope) error {
+			timeout = sc
 			touch := func() { sc.SetDeadline(task.Now(ctx).Add(idle)) }
 			touch()
+			up, err := dial(ctx)
+			if err != nil {
+				return err
+			}
+			defer up.Close()
+			dialed = true
 			return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
 				n.Go(func(ctx context.Context) error { return pipe(ctx, up, client, touch) })
 				n.Go(func(ctx context.Context) error { return pipe(ctx, client, up, touch) })
 				return nil
 			})
 		}) // an idle connection: the scope catches its own deadline, the handler returns nil
+		if !dialed && timeout.Outcome() == task.OutcomeDeadline {
+			return fmt.Errorf("proxy: the upstream did not answer within %v", idle)
+		}
+		return err
 	}
 }
 
