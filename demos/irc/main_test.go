@@ -132,3 +132,48 @@ func TestQuitSurvivesTheCancellationThatEndsTheSession(t *testing.T) {
 		}
 	})
 }
+
+// A line longer than RFC 1459's 512 bytes (CRLF included) ends the
+// session, with the QUIT, instead of growing the client's buffer: a
+// hostile server cannot make it hold more than 512 bytes of a line.
+func TestOverlongLineEndsTheSession(t *testing.T) {
+	runMock(t, func(ctx context.Context) error {
+		var got []string
+		l := streams.NewMemoryListener(4096)
+		return task.WithNursery(ctx, func(ctx context.Context, n *task.Nursery) error {
+			n.Go(func(ctx context.Context) error {
+				return streams.Serve(ctx, l, func(ctx context.Context, s streams.Stream) error {
+					notice := func(n int) string { // a line of n bytes, CRLF included
+						return ":srv NOTICE demo :" + strings.Repeat("x", n-2-len(":srv NOTICE demo :")) + "\r\n"
+					}
+					s.Write(ctx, []byte(notice(512)+notice(513)))
+					lines := streams.NewBufferedReader(s, 512)
+					for {
+						line, err := lines.ReadLine(ctx)
+						if err != nil {
+							return nil
+						}
+						got = append(got, string(line))
+					}
+				})
+			})
+			c, err := l.Dial(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var shown []int
+			err = session(ctx, c, "demo", "", time.Minute, func(line string) { shown = append(shown, len(line)) })
+			if !errors.Is(err, streams.ErrTooLong) || len(shown) != 1 || shown[0] != 510 {
+				t.Errorf("session after lines of 512 and 513 bytes: %v, showing lines of %v bytes; want ErrTooLong after one line of 510", err, shown)
+			}
+			c.Close()
+			task.WaitAllTasksBlocked(ctx)
+			if len(got) == 0 || got[len(got)-1] != "QUIT :bye" {
+				t.Errorf("the server got %q; want it to end with the QUIT", got)
+			}
+			n.Cancel()
+			return nil
+		})
+	})
+}
