@@ -1,7 +1,8 @@
 // Package streams is the byte-stream layer on top of package task: TCP
 // and Unix socket streams, listeners and Serve, DialTCP with happy
-// eyeballs, TLS, a bounded buffered reader, in-memory stream pairs and
-// UDP sockets. It is what a protocol server or client is written with.
+// eyeballs, TLS, a bounded buffered reader and writer (NewBufferedReader,
+// NewBufferedWriter), in-memory stream pairs (MemoryPair) and UDP
+// sockets. It is what a protocol server or client is written with.
 //
 // Every operation takes the calling task's ctx and is a checkpoint; none
 // needs a goroutine of its own. A socket is registered with the loop once,
@@ -79,5 +80,8 @@
 //
 // Write protocol code against Stream, Listener and a dial function, not
 // *SocketStream: MemoryPair is then the test double, and Serve takes any
-// Listener.
+// Listener. Read requests through NewBufferedReader, bounded, and write
+// replies through NewBufferedWriter, bounded too, flushed before the next
+// read that may wait: the replies to a pipeline that arrived in one read
+// go out in one write (see BufferedWriter).
 package streams
