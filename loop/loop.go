@@ -44,9 +44,11 @@ type Loop struct {
 	// when cancelled meanwhile (state callCancelled, freed there).
 	// Written by the loop: enqueue pushes, runBatch pops; Close empties it.
 	ready ring.Ring[*call]
-	// calls is the free list of call records: a record is in it, or in
-	// ready, or in timers, or installed on a watch, never two of these.
-	// Written by the loop (newCall takes, cancel and invoke give back).
+	// calls is the free list of call records. Invariant: a record is
+	// either here (state callFree) or in use (pending in ready or timers,
+	// or installed on a watch, which queues it in ready on each edge),
+	// never both. Written by the loop (newCall takes; cancel, runBatch and
+	// invoke give back).
 	calls pool
 	// fds maps each registered fd to its open Registration (Register's, or
 	// the one AddReader and AddWriter share). Invariant: exactly the open

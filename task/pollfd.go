@@ -50,7 +50,7 @@ type PollFD struct {
 	fd   uintptr
 	// waiting holds the parked reader ([dirRead]) and writer ([dirWrite]).
 	// Invariant: the registration awaits exactly the directions that have
-	// a waiter (see await).
+	// a waiter (see awaited).
 	waiting [2]Slot
 
 	closed atomic.Bool // Close was called: every later wait fails at once
