@@ -37,20 +37,20 @@ type portKey struct {
 
 // socket is a simulated socket: a handle the poller knows.
 type socket struct {
-	fd     uintptr
-	host   *Host
-	inc    int
-	typ    netsys.Type
-	fam    netsys.Family
-	local  netip.AddrPort
-	bound  bool
-	state  sockState
-	dead   bool // its host lost power or stopped: every call fails
-	soErr  syscall.Errno
-	ep     *endpoint   // a stream's connection
+	fd      uintptr
+	host    *Host
+	inc     int
+	typ     netsys.Type
+	fam     netsys.Family
+	local   netip.AddrPort
+	bound   bool
+	state   sockState
+	dead    bool // its host lost power or stopped: every call fails
+	soErr   syscall.Errno
+	ep      *endpoint   // a stream's connection
 	backlog []*endpoint // a listener's connections not yet accepted
-	dq     []datagram  // a datagram socket's received datagrams
-	dqSize int
+	dq      []datagram  // a datagram socket's received datagrams
+	dqSize  int
 
 	// The poller's registration.
 	registered bool

@@ -29,11 +29,11 @@ type World struct {
 	n      *task.Nursery
 	ending bool // main has returned: the other hosts are being cancelled
 
-	hosts  []*Host
-	byName map[string]*Host     // lookup only, never iterated
-	byAddr map[netip.Addr]*Host // lookup only, never iterated
-	links  map[linkKey]*link    // lookup only, never iterated
-	linkList []*link            // the links, in creation order
+	hosts    []*Host
+	byName   map[string]*Host     // lookup only, never iterated
+	byAddr   map[netip.Addr]*Host // lookup only, never iterated
+	links    map[linkKey]*link    // lookup only, never iterated
+	linkList []*link              // the links, in creation order
 
 	// The network's pending events, a heap by time then sequence.
 	events []*event
