@@ -354,7 +354,7 @@ func TestBackpressure(t *testing.T) {
 
 // idle waits until cancelled.
 func idle(ctx context.Context) error {
-	err := task.Sleep(ctx, 1000*time.Hour)
+	err := (&task.Event{}).Wait(ctx)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
