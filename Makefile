@@ -25,7 +25,7 @@ OLD        ?= HEAD~1
 NEW        ?= HEAD
 BENCH      ?= .
 
-.PHONY: help demo test test-demos ci vet vet-cross cross lint reactorvet fuzz test-windows bench bench-compare bench-peers peers-vet clean
+.PHONY: help demo test test-demos sim ci vet vet-cross cross lint reactorvet fuzz test-windows bench bench-compare bench-peers peers-vet clean
 
 ## help: list the targets
 help:
@@ -46,6 +46,13 @@ test: vet
 ## test-demos: the demos' whole suite with -race, the tests that drive real clients included
 test-demos:
 	$(GO) test -race -count=1 -timeout 10m ./demos/...
+
+## sim: the simulation tests with many seeds (SIM_SEEDS, default 100): package sim's and the demos' TestSim*; a failure prints the command that replays its seed
+# TestTestRunsSeeds checks the default seed count, so it does not run here.
+SIM_SEEDS ?= 100
+sim:
+	REACTOR_SIM_SEEDS=$(SIM_SEEDS) $(GO) test -count=1 -skip '^TestTestRunsSeeds$$' ./sim/
+	REACTOR_SIM_SEEDS=$(SIM_SEEDS) $(GO) test -count=1 -run Sim ./demos/...
 
 ## ci: what CI runs: test, the other platforms' vet, lint, the cross-compile gate, the fuzz targets, the demos' whole suite, the Windows suite under Wine, the peer harness's vet
 ci: test vet-cross lint cross fuzz test-demos test-windows peers-vet
