@@ -48,14 +48,13 @@ test-demos:
 	$(GO) test -race -count=1 -timeout 10m ./demos/...
 
 ## sim: the simulation tests with many seeds (SIM_SEEDS, default 100): package sim's and the demos' TestSim*; a failure prints the command that replays its seed
-# TestTestRunsSeeds checks the default seed count, so it does not run here.
 SIM_SEEDS ?= 100
 sim:
-	REACTOR_SIM_SEEDS=$(SIM_SEEDS) $(GO) test -count=1 -skip '^TestTestRunsSeeds$$' ./sim/
+	REACTOR_SIM_SEEDS=$(SIM_SEEDS) $(GO) test -count=1 ./sim/
 	REACTOR_SIM_SEEDS=$(SIM_SEEDS) $(GO) test -count=1 -run Sim ./demos/...
 
-## ci: what CI runs: test, the other platforms' vet, lint, the cross-compile gate, the fuzz targets, the demos' whole suite, the Windows suite under Wine, the peer harness's vet
-ci: test vet-cross lint cross fuzz test-demos test-windows peers-vet
+## ci: what CI runs: test, the other platforms' vet, lint, the cross-compile gate, the fuzz targets, the demos' whole suite, the simulation with many seeds, the Windows suite under Wine, the peer harness's vet
+ci: test vet-cross lint cross fuzz test-demos sim test-windows peers-vet
 
 ## vet: go vet for this machine's platform (linux here), in the race build that test runs
 # -race makes vet compile the dependencies as the race suite does, so that

@@ -34,6 +34,8 @@ func TestSeedsFromEnv(t *testing.T) {
 // Test runs every seed; a failure names the seed, the replay command and
 // the trace's tail (checked here on the failure message itself).
 func TestTestRunsSeeds(t *testing.T) {
+	t.Setenv(EnvSeeds, "") // the default count, whatever the caller asked for (make sim)
+	t.Setenv(EnvSeed, "")
 	var seen []time.Duration
 	Test(t, func(ctx context.Context, w *World) error {
 		seen = append(seen, w.linkLatency())
