@@ -13,7 +13,7 @@ import (
 )
 
 // The conformance battery on every stream type (Trio's check_streams:
-// CONTRACTS 110-133; see ARCHITECTURE.md's table).
+// CONFORMANCE.md C81-C97, its Byte streams section).
 func TestBattery(t *testing.T) {
 	t.Run("Memory0", func(t *testing.T) {
 		streamtest.CheckHalfCloseable(t, memoryPair(0), memoryPair(0))

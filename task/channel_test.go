@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Contracts 79-81: buffered, unbuffered, direct hand-off.
+// CONFORMANCE.md C55, C56, C57: buffered, unbuffered, direct hand-off.
 func TestChannelBufferAndRendezvous(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		s, r := NewChannel[int](2)
@@ -47,7 +47,8 @@ func TestChannelBufferAndRendezvous(t *testing.T) {
 	})
 }
 
-// Contract 82: FIFO, exactly once, among many senders and receivers.
+// CONFORMANCE.md C58: FIFO, exactly once, among many senders and
+// receivers.
 func TestChannelFIFOExactlyOnce(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		s, r := NewChannel[int](0)
@@ -85,7 +86,7 @@ func TestChannelFIFOExactlyOnce(t *testing.T) {
 	})
 }
 
-// Contracts 84-89: closing ends.
+// CONFORMANCE.md C59-C63: closing ends.
 func TestChannelClose(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		s, r := NewChannel[int](1)
@@ -148,8 +149,8 @@ func TestChannelCloseWakesBlocked(t *testing.T) {
 	})
 }
 
-// Contracts 72, 91, 92: a cancelled Send sent nothing, a cancelled
-// Receive took nothing, and a completed hand-off is final.
+// CONFORMANCE.md C50, C64, C65: a cancelled Send sent nothing, a
+// cancelled Receive took nothing, and a completed hand-off is final.
 func TestChannelCancellationLosesNothing(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		s, r := NewChannel[int](0)

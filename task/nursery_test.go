@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Contract 36, 37: exit waits for every child, including ones started late;
-// Go does not run the child eagerly.
+// CONFORMANCE.md C27, C28: exit waits for every child, including ones
+// started late; Go does not run the child eagerly.
 func TestNurseryWaitsAndGoIsNotEager(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		var log []string
@@ -35,8 +35,8 @@ func TestNurseryWaitsAndGoIsNotEager(t *testing.T) {
 	})
 }
 
-// Contract 38: a child started in a cancelled nursery runs to its first
-// checkpoint.
+// CONFORMANCE.md C29: a child started in a cancelled nursery runs to its
+// first checkpoint.
 func TestPrecancelledChildRunsToCheckpoint(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		ran := false
@@ -53,7 +53,7 @@ func TestPrecancelledChildRunsToCheckpoint(t *testing.T) {
 	})
 }
 
-// Contract 40: Go after close panics with advice.
+// CONFORMANCE.md C30: Go after close panics with advice.
 func TestGoAfterClosePanics(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		var kept *Nursery
@@ -64,7 +64,7 @@ func TestGoAfterClosePanics(t *testing.T) {
 	})
 }
 
-// Contracts 41-43, 45: a failing child cancels siblings and the body;
+// CONFORMANCE.md C31-C35: a failing child cancels siblings and the body;
 // failures are joined in the order they happened.
 func TestFailuresCancelAndJoinInOrder(t *testing.T) {
 	first, second, body := errors.New("first"), errors.New("second"), errors.New("body")
@@ -89,7 +89,8 @@ func TestFailuresCancelAndJoinInOrder(t *testing.T) {
 	})
 }
 
-// Contract 47: an outside cancellation comes out once, not per child.
+// CONFORMANCE.md C36: an outside cancellation comes out once, not per
+// child.
 func TestSingleCancellationFromOutside(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithScope(ctx, func(ctx context.Context, s *Scope) error {
@@ -109,8 +110,8 @@ func TestSingleCancellationFromOutside(t *testing.T) {
 	})
 }
 
-// Contract 48: a child failure cancels the group even when an outer scope
-// is already cancelled.
+// CONFORMANCE.md C37: a child failure cancels the group even when an
+// outer scope is already cancelled.
 func TestFailureCancelsGroupUnderCancelledOuter(t *testing.T) {
 	boom := errors.New("boom")
 	mustRun(t, func(ctx context.Context) error {
@@ -127,7 +128,7 @@ func TestFailureCancelsGroupUnderCancelledOuter(t *testing.T) {
 	})
 }
 
-// Contract 49: a nursery never originates a cancellation.
+// CONFORMANCE.md C38: a nursery never originates a cancellation.
 func TestEmptyNurseryInCancelledScope(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithScope(ctx, func(ctx context.Context, s *Scope) error {
@@ -170,7 +171,7 @@ func TestMainPanicLeavesRun(t *testing.T) {
 	expect(t, ok && p.Value == "main boom", "got %#v", v)
 }
 
-// Contract 75: Run returns main's error unwrapped.
+// CONFORMANCE.md C53: Run returns main's error unwrapped.
 func TestRunReturnsMainErrorUnwrapped(t *testing.T) {
 	want := errors.New("main failed")
 	if err := run(t, func(ctx context.Context) error { return want }); err != want {
@@ -200,7 +201,7 @@ func TestServiceTasks(t *testing.T) {
 	})
 }
 
-// Contracts 54-57: Start.
+// CONFORMANCE.md C41, C42, C43: Start.
 func TestStart(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
@@ -221,8 +222,9 @@ func TestStart(t *testing.T) {
 	})
 }
 
-// Contract 59, 60: cancelling the Start call cancels the starting child,
-// not the target nursery; after started, the child belongs to the nursery.
+// CONFORMANCE.md C44, C45: cancelling the Start call cancels the starting
+// child, not the target nursery. After started, the child belongs to the
+// nursery (U15: not asserted here yet).
 func TestStartCancellation(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
@@ -246,7 +248,7 @@ func TestStartCancellation(t *testing.T) {
 	})
 }
 
-// Contracts 66-68: handles.
+// CONFORMANCE.md C46, C47, C48: handles.
 func TestSpawnHandles(t *testing.T) {
 	boom := errors.New("boom")
 	err := run(t, func(ctx context.Context) error {

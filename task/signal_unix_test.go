@@ -167,8 +167,8 @@ func TestSignalReceiver(t *testing.T) {
 	}
 }
 
-// Contract 140: coalescing, first-arrival order, one receiver at a time,
-// errors after close, no signals is an error.
+// CONFORMANCE.md C109: coalescing, first-arrival order, one receiver at a
+// time, errors after close, no signals is an error.
 func TestSignalReceiverRules(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		if _, err := OpenSignalReceiver(ctx); err == nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Contracts 93, 94.
+// CONFORMANCE.md C66 (C67's cancelled waiter is not asserted here).
 func TestEvent(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		var e Event // zero value ready
@@ -32,7 +32,7 @@ func TestEvent(t *testing.T) {
 	})
 }
 
-// Contracts 95-99.
+// CONFORMANCE.md C68-C72.
 func TestLock(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		var l Lock
@@ -87,7 +87,7 @@ func TestLock(t *testing.T) {
 	})
 }
 
-// Contracts 100, 101.
+// CONFORMANCE.md C73, C74.
 func TestSemaphore(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		s := NewSemaphore(1)
@@ -111,7 +111,7 @@ func TestSemaphore(t *testing.T) {
 	})
 }
 
-// Contracts 102-105.
+// CONFORMANCE.md C75, C76, C77.
 func TestCapacityLimiter(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		l := NewCapacityLimiter(1)
@@ -144,7 +144,7 @@ func TestCapacityLimiter(t *testing.T) {
 	})
 }
 
-// Contracts 106-108.
+// CONFORMANCE.md C78, C79, C80.
 func TestCondition(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		var l Lock

@@ -17,7 +17,8 @@ func TestToThreadRunsAndReturns(t *testing.T) {
 	})
 }
 
-// Contract 134: a call in a cancelled scope never starts the worker.
+// CONFORMANCE.md C103: a call in a cancelled scope never starts the
+// worker.
 func TestToThreadInCancelledScopeDoesNotStart(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithScope(ctx, func(ctx context.Context, s *Scope) error {
@@ -57,8 +58,9 @@ func cancelWhenBlocked(ctx context.Context, body func(ctx context.Context) error
 	return caught, err
 }
 
-// Contract 135: cooperative cancellation: the worker's ctx is cancelled
-// and the caller waits for it; with AbandonOnCancel it does not wait.
+// CONFORMANCE.md C104: cooperative cancellation: the worker's ctx is
+// cancelled and the caller waits for it; with AbandonOnCancel it does not
+// wait.
 func TestToThreadCancellation(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		var workerErr error
@@ -114,7 +116,8 @@ func TestFromThreadWithoutWorkerCtx(t *testing.T) {
 	}
 }
 
-// Contract 149: a busy worker stops the mock clock from autojumping.
+// CONFORMANCE.md C114: a busy worker stops the mock clock from
+// autojumping.
 func TestNoAutojumpWhileWorkerBusy(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
