@@ -35,12 +35,16 @@ type iocp struct {
 // unregistered (and the handle value perhaps reused) finds its winReg
 // marked deleted and is dropped.
 type winReg struct {
-	fd      uintptr
-	base    windows.Handle // the base provider's handle, which AFD needs
-	ready   Ready          // the one record of the socket's readiness (see Poller.Readiness)
-	op      *pollOp        // the pending request, if any
-	hupSeen bool           // disconnect reported once: never poll for it again
-	closed  bool           // the socket was closed under us
+	fd    uintptr
+	base  windows.Handle // the base provider's handle, which AFD needs
+	ready Ready          // the one record of the socket's readiness (see Poller.Readiness)
+	// seen is what AFD has reported since the last Consume of those bits:
+	// the conditions no longer watched. It differs from ready at the start,
+	// where ready holds both directions on trust and AFD is asked anyway.
+	seen    Ready
+	op      *pollOp // the pending request, if any
+	hupSeen bool    // disconnect reported once: never poll for it again
+	closed  bool    // the socket was closed under us
 	deleted bool
 }
 
@@ -169,7 +173,10 @@ func (p *iocp) Register(fd uintptr) error {
 		return opError("register", fd, err)
 	}
 	// Readiness starts as Poller.Register says, both directions to be
-	// tried, so no request is armed until the first Consume.
+	// tried; AFD is asked for every condition at once all the same (seen
+	// is empty), as epoll and kqueue report a new registration's state:
+	// the request is also what finds a socket that is closed or not a
+	// socket (the base handle lookup does not, under Wine).
 	reg := &winReg{fd: fd, base: base, ready: Readable | Writable}
 	if err := p.arm(reg); err != nil {
 		return opError("register", fd, err)
@@ -207,16 +214,17 @@ func (p *iocp) Consume(fd uintptr, r Ready) {
 		return
 	}
 	reg.ready &^= r
+	reg.seen &^= r
 	p.arm(reg)
 }
 
 // mask is what the registration still needs to hear about.
 func (reg *winReg) mask() uint32 {
 	var m uint32
-	if reg.ready&Readable == 0 {
+	if reg.seen&Readable == 0 {
 		m |= afdPollReceive | afdPollAccept
 	}
-	if reg.ready&Writable == 0 {
+	if reg.seen&Writable == 0 {
 		m |= afdPollSend
 	}
 	if m != 0 && !reg.hupSeen {
@@ -421,10 +429,13 @@ func (p *iocp) complete(events []Event, n int) int {
 		if r&HangUp != 0 {
 			reg.hupSeen = true
 		}
-		fresh := r &^ reg.ready
+		// Reported even when the bits were set already: a registration
+		// starts with both, and its first completion is the kernel's word
+		// on the socket's state, as epoll's and kqueue's first event is.
 		reg.ready |= r
+		reg.seen |= r
 		p.arm(reg)
-		if fresh != 0 {
+		if r != 0 {
 			events[out] = Event{FD: reg.fd, Ready: r}
 			out++
 		}
