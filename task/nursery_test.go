@@ -224,7 +224,7 @@ func TestStart(t *testing.T) {
 
 // CONFORMANCE.md C44, C45: cancelling the Start call cancels the starting
 // child, not the target nursery. After started, the child belongs to the
-// nursery (U15: not asserted here yet).
+// nursery (U15's second half).
 func TestStartCancellation(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
@@ -237,12 +237,20 @@ func TestStartCancellation(t *testing.T) {
 			expect(t, timedOut && err == nil && !n.Scope().CancelCalled(), "timedOut=%v err=%v nurseryCancelled=%v", timedOut, err, n.Scope().CancelCalled())
 			// After started, cancelling the nursery reaches the child.
 			var childErr error
-			Start(ctx, n, func(ctx context.Context, started func(struct{})) error {
-				started(struct{}{})
-				childErr = Sleep(ctx, time.Hour)
-				return childErr
+			before := elapsed(ctx)
+			err = WithNursery(ctx, func(ctx context.Context, target *Nursery) error {
+				if _, err := Start(ctx, target, func(ctx context.Context, started func(struct{})) error {
+					started(struct{}{})
+					childErr = Sleep(ctx, time.Hour)
+					return childErr
+				}); err != nil {
+					return err
+				}
+				target.Cancel()
+				return nil
 			})
-			n.Cancel()
+			expect(t, err == nil && errors.Is(childErr, ErrCancelled) && elapsed(ctx) == before,
+				"after started, the nursery's Cancel: nursery %v, child %v after %v", err, childErr, elapsed(ctx)-before)
 			return nil
 		})
 	})

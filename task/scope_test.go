@@ -132,26 +132,31 @@ func TestShield(t *testing.T) {
 }
 
 // CONFORMANCE.md U3: removing a shield aborts a blocked operation at once.
-// (Not yet checked: this test passes without the abort; see U3.)
 func TestUnshieldAbortsBlockedCall(t *testing.T) {
 	mustRun(t, func(ctx context.Context) error {
 		return WithNursery(ctx, func(ctx context.Context, n *Nursery) error {
 			var shield *Scope
+			var sleepErr error
+			woke := time.Duration(-1)
 			n.Go(func(ctx context.Context) error {
 				return WithScope(ctx, func(ctx context.Context, s *Scope) error {
 					s.SetShield(true)
 					shield = s
-					return Sleep(ctx, time.Hour)
+					sleepErr = Sleep(ctx, time.Hour)
+					woke = elapsed(ctx)
+					return sleepErr
 				})
 			})
 			WaitAllTasksBlocked(ctx)
 			n.Cancel()
 			WaitAllTasksBlocked(ctx) // shielded: still asleep
+			expect(t, woke < 0, "the shielded sleeper woke at %v", woke)
 			start := elapsed(ctx)
 			shield.SetShield(false)
 			return Shield(ctx, func(ctx context.Context) error {
 				err := WaitAllTasksBlocked(ctx)
-				expect(t, elapsed(ctx) == start, "the sleeper was not woken at once")
+				expect(t, woke == start && errors.Is(sleepErr, ErrCancelled),
+					"after the shield came off: the sleeper woke at %v (want %v) with %v", woke, start, sleepErr)
 				return err
 			})
 		})
