@@ -184,7 +184,7 @@ func (l *SocketListener) AcceptSocket(ctx context.Context) (*SocketStream, error
 		if l.pfd.Closed() {
 			return nil, closedError("accept", l.addr)
 		}
-		if l.pfd.Ready()&readBits == 0 {
+		if !l.pfd.CanRead() {
 			if err := l.pfd.WaitReadable(ctx, "Accept"); err != nil {
 				if l.pfd.Closed() {
 					return nil, closedError("accept", l.addr)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 
 	"github.com/f04742a6/reactor/task"
@@ -21,40 +20,9 @@ type MemoryStream struct {
 	closed atomic.Bool
 }
 
-// memPair is what both ends share: the loop they run on.
-type memPair struct{ home }
-
-// home is the loop an in-memory object belongs to, learnt from the first
-// task that uses it, so that Close from any goroutine can hand its work
-// to that loop.
-type home struct {
-	mu   sync.Mutex // guards loop and bound against a foreign Close
-	loop task.LoopRef
-	// bound is set by the first operation in a task. Invariant: once set,
-	// loop is the loop of every task that uses the object.
-	bound bool
-}
-
-// bind records the calling task's loop, the first time.
-func (h *home) bind(ctx context.Context) {
-	h.mu.Lock()
-	if !h.bound {
-		h.loop, h.bound = task.CurrentLoop(ctx), true
-	}
-	h.mu.Unlock()
-}
-
-// onLoop runs fn on the object's loop: now, if the caller is a task of it
-// (or no task ever used the object, or the run is over), else at the
-// loop's next turn.
-func (h *home) onLoop(fn func()) {
-	h.mu.Lock()
-	bound, l := h.bound, h.loop
-	h.mu.Unlock()
-	if !bound || l.OnLoop() || l.Post(fn) != nil {
-		fn()
-	}
-}
+// memPair is what both ends share: the loop they run on (bound by the
+// first operation in a task; Close from any goroutine runs there).
+type memPair struct{ home task.Binding }
 
 // memPipe is one direction of a pair. All fields are the loop's.
 type memPipe struct {
@@ -113,7 +81,7 @@ func (m *MemoryStream) begin(ctx context.Context, op string, busy bool, who stri
 		task.Progress(ctx)
 		return closedError(op, m.peer())
 	}
-	m.p.bind(ctx)
+	m.p.home.Bind(ctx)
 	return nil
 }
 
@@ -265,7 +233,7 @@ func (m *MemoryStream) Close() error {
 	if m.closed.Swap(true) {
 		return nil
 	}
-	m.p.onLoop(m.finishClose)
+	m.p.home.Do(m.finishClose)
 	return nil
 }
 

@@ -19,7 +19,7 @@ type MemoryListener struct {
 	queue    []Stream
 	accepter task.Slot
 	closed   atomic.Bool
-	home
+	home     task.Binding // the loop of the tasks that use it (see memPair)
 }
 
 // NewMemoryListener returns a listener whose connections are
@@ -74,7 +74,7 @@ func (l *MemoryListener) begin(ctx context.Context, op string) error {
 		task.Progress(ctx)
 		return closedError(op, l.Addr())
 	}
-	l.bind(ctx)
+	l.home.Bind(ctx)
 	return nil
 }
 
@@ -88,7 +88,7 @@ func (l *MemoryListener) Close() error {
 	if l.closed.Swap(true) {
 		return nil
 	}
-	l.onLoop(l.finishClose)
+	l.home.Do(l.finishClose)
 	return nil
 }
 

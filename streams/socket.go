@@ -65,14 +65,6 @@ func newSocketStream(ctx context.Context, sys netsys.Network, fd uintptr, typ ne
 	return s, nil
 }
 
-const (
-	readBits  = reactor.Readable | reactor.HangUp | reactor.Error
-	writeBits = reactor.Writable | reactor.Error
-	// sticky is readiness that never goes away: once hung up or failed,
-	// a call tells, and must not be waited for again.
-	sticky = reactor.HangUp | reactor.Error
-)
-
 // Read reads at least one byte into p, or returns (0, io.EOF) once the
 // peer has finished sending and everything it sent was read. A reset
 // peer gives an error matching task.ErrBrokenResource and the errno
@@ -103,7 +95,7 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 	defer func() { s.reading = false }()
 	waited := false
 	for {
-		if s.pfd.Ready()&readBits == 0 {
+		if !s.pfd.CanRead() {
 			if err := s.pfd.WaitReadable(ctx, "Read"); err != nil {
 				return 0, s.waitError("read", err)
 			}
@@ -112,7 +104,7 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 		n, err := s.sys.Read(s.fd, p)
 		switch {
 		case err == nil && n > 0:
-			if n < len(p) && s.pfd.Ready()&sticky == 0 {
+			if n < len(p) && !s.pfd.HungUp() {
 				// The kernel had no more: the next Read waits for the next
 				// edge instead of making a call that would block. A
 				// hang-up stays set, so the EOF after it is not missed.
@@ -128,7 +120,7 @@ func (s *SocketStream) Read(ctx context.Context, p []byte) (int, error) {
 			}
 			return 0, io.EOF
 		case netsys.WouldBlock(err):
-			if s.pfd.Ready()&sticky != 0 {
+			if s.pfd.HungUp() {
 				// Hung up or failed, yet a read would block: never spin.
 				s.readErr = opError("read", s.remote, task.ErrBrokenResource, err)
 				return 0, s.readErr
@@ -163,7 +155,7 @@ func (s *SocketStream) Write(ctx context.Context, p []byte) (int, error) {
 	defer func() { s.writing = false }()
 	total, waited := 0, false
 	for total < len(p) {
-		if s.pfd.Ready()&writeBits == 0 {
+		if !s.pfd.CanWrite() {
 			if err := s.pfd.WaitWritable(ctx, "Write"); err != nil {
 				if total > 0 && !s.pfd.Closed() {
 					s.writeErr = opError("write", s.remote, task.ErrBrokenResource, err)
@@ -313,8 +305,8 @@ func addrString(a net.Addr) string {
 // it behind the stream's back.
 func (s *SocketStream) FD() uintptr { return s.fd }
 
-// onLoop reports whether the caller is a task of the stream's loop.
-func (s *SocketStream) onLoop() bool { return s.pfd.OnLoop() }
+// inTask reports whether the caller is a task of the stream's loop.
+func (s *SocketStream) inTask() bool { return s.pfd.InTask() }
 
 // tryWrite writes what the socket takes of p at once, ignoring failure:
 // for a goodbye (TLS close_notify) that must not wait.

@@ -281,7 +281,7 @@ func (t *TLSStream) Close() error {
 		return nil
 	}
 	tw, ok := t.tr.s.(tryWriter)
-	if ok && tw.onLoop() && t.quiet() {
+	if ok && tw.inTask() && t.quiet() {
 		if t.tc.CloseWrite() == nil {
 			tw.tryWrite(t.tr.out)
 		}
@@ -298,7 +298,7 @@ func (t *TLSStream) quiet() bool {
 
 // tryWriter is a stream that can write without waiting (SocketStream).
 type tryWriter interface {
-	onLoop() bool
+	inTask() bool
 	tryWrite(p []byte)
 }
 

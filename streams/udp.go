@@ -72,7 +72,7 @@ func (d *DatagramSocket) ReadFrom(ctx context.Context, p []byte) (int, netip.Add
 	defer func() { d.reading = false }()
 	waited := false
 	for {
-		if d.pfd.Ready()&readBits == 0 {
+		if !d.pfd.CanRead() {
 			if err := d.pfd.WaitReadable(ctx, "ReadFrom"); err != nil {
 				return 0, netip.AddrPort{}, d.waitError("read from", err)
 			}
@@ -105,7 +105,7 @@ func (d *DatagramSocket) WriteTo(ctx context.Context, p []byte, addr netip.AddrP
 	defer func() { d.writing = false }()
 	waited := false
 	for {
-		if d.pfd.Ready()&writeBits == 0 {
+		if !d.pfd.CanWrite() {
 			if err := d.pfd.WaitWritable(ctx, "WriteTo"); err != nil {
 				return 0, d.waitError("write to", err)
 			}

@@ -30,12 +30,6 @@ func (l LoopRef) InTask() bool {
 	return t != nil && t.r == l.r
 }
 
-// OnLoop is InTask.
-//
-// Deprecated: use InTask, which says what it checks: the caller is a
-// task of the loop (not merely on its goroutine).
-func (l LoopRef) OnLoop() bool { return l.InTask() }
-
 // Post runs fn on the loop's goroutine, as a callback (not a task: fn
 // must not block, and may Wake a Slot or Close a PollFD), and does not
 // wait for it. fn runs exactly once: on the loop's next turn, or, if the

@@ -296,11 +296,6 @@ func (f *PollFD) finishClose(closeFD func(fd uintptr) error) error {
 // 2 µs; see LoopRef.InTask).
 func (f *PollFD) InTask() bool { return LoopRef{f.run()}.InTask() }
 
-// OnLoop is InTask.
-//
-// Deprecated: use InTask.
-func (f *PollFD) OnLoop() bool { return f.InTask() }
-
 // what names the fd for people: its owner's description, or the bare fd.
 func (f *PollFD) what() string {
 	if f.owner != nil {
