@@ -160,6 +160,12 @@
 // Token.RunContext bounds that work by the caller's ctx: the pattern for
 // an HTTP handler that calls into a loop with its request's ctx.
 //
+// WithPoller(p) runs the loop on another readiness backend (a simulated
+// one, say); Run owns p and closes it when it returns, and RunParallel
+// refuses it for more than one loop. WithSeed shuffles each batch of
+// tasks and the loop's callbacks with one generator: one seed orders a
+// run.
+//
 // Run turns SIGINT and SIGTERM (WithSignals chooses others; WithSignals()
 // none) into cancellation of every task, and then returns an error
 // matching ErrInterrupted ("task: interrupted by SIGTERM"). A second such
@@ -216,14 +222,31 @@
 //
 // # Building I/O on tasks
 //
-// Package streams is built on a few pieces exported for any layer of
-// its kind: RegisterFD (a PollFD: an fd registered with the loop for its
-// life, one waiting task per direction, readiness kept on it, Close from
-// any goroutine), Slot (the parking spot of one task, woken by another),
-// CurrentLoop (a LoopRef, to hand work to the loop from any goroutine),
-// and the two halves of a checkpoint for an operation that may complete
-// at once: CheckCancelled first, Progress after it completed without
-// waiting (the yield that the fairness budget calls for).
+// Package streams is built on a few pieces exported for any layer of its
+// kind (a user's program needs none of them):
+//
+//   - RegisterFD returns a PollFD: an fd registered with the loop for its
+//     life (a system call to open it, one to close it, none per wait), one
+//     waiting task per direction (WaitReadable, WaitWritable). Its
+//     readiness is the registration's, the poller's one record of it:
+//     Ready, and what the bits mean for a caller, CanRead, CanWrite and
+//     HungUp (hang-up or error, which Consume cannot clear); Consume says
+//     a call would block. Close is safe from any goroutine.
+//   - Slot: the parking spot of one task, woken by another.
+//   - Binding ties an object to the loop of the tasks that use it: Bind it
+//     in every operation that has a ctx, and Do runs its Close on that loop
+//     from any goroutine (at once in a task of the loop, else on the
+//     loop's next turn, or when Run returns if the loop had no turn left).
+//     A PollFD's Close is such a Do.
+//   - LoopRef (CurrentLoop) is the loop itself: Post runs a callback on it
+//     exactly once, InTask says whether the caller is one of its tasks.
+//   - CheckCancelled and Progress, the two halves of a checkpoint for an
+//     operation that may complete at once: CheckCancelled first, Progress
+//     after it completed without waiting (the yield the fairness budget
+//     calls for).
+//
+// WaitReadable and WaitWritable wait on a raw fd its caller owns: it is
+// registered only while a task waits on it.
 //
 // A PollFD belongs to the Run whose task registered it: waiting on it, or
 // calling its CheckCancelled, from a task of another Run, or of a Run
