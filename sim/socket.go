@@ -294,17 +294,26 @@ func (n *hostNet) SocketError(fd uintptr) error {
 	return nil
 }
 
-func (n *hostNet) Read(fd uintptr, p []byte) (int, error) {
+// stream returns fd's socket if it is a connected stream: EAGAIN while
+// its connect is in flight, ENOTCONN if it is not connected.
+func (n *hostNet) stream(fd uintptr) (*socket, error) {
 	s, err := n.sock(fd)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	switch s.state {
 	case sConnected:
+		return s, nil
 	case sConnecting:
-		return 0, syscall.EAGAIN
-	default:
-		return 0, syscall.ENOTCONN
+		return nil, syscall.EAGAIN
+	}
+	return nil, syscall.ENOTCONN
+}
+
+func (n *hostNet) Read(fd uintptr, p []byte) (int, error) {
+	s, err := n.stream(fd)
+	if err != nil {
+		return 0, err
 	}
 	e := s.ep
 	f := e.in
@@ -331,16 +340,9 @@ func (n *hostNet) Read(fd uintptr, p []byte) (int, error) {
 }
 
 func (n *hostNet) Write(fd uintptr, p []byte) (int, error) {
-	s, err := n.sock(fd)
+	s, err := n.stream(fd)
 	if err != nil {
 		return 0, err
-	}
-	switch s.state {
-	case sConnected:
-	case sConnecting:
-		return 0, syscall.EAGAIN
-	default:
-		return 0, syscall.ENOTCONN
 	}
 	e := s.ep
 	if e.err != 0 {

@@ -191,3 +191,13 @@ func From(ctx context.Context) Network {
 	}
 	return OS{}
 }
+
+// InetAddr is the Addr of an IP address and port, an IPv4-mapped IPv6
+// address read as the IPv4 one (as the systems report a dual-stack
+// socket's IPv4 peer).
+func InetAddr(ip netip.Addr, port int) Addr {
+	if ip.Is4In6() {
+		return Addr{Family: IPv4, IP: netip.AddrPortFrom(ip.Unmap(), uint16(port))}
+	}
+	return Addr{Family: FamilyOf(ip), IP: netip.AddrPortFrom(ip, uint16(port))}
+}

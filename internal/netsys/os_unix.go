@@ -242,13 +242,9 @@ func sockaddrOf(a Addr) (unix.Sockaddr, error) {
 func addrOf(sa unix.Sockaddr) Addr {
 	switch sa := sa.(type) {
 	case *unix.SockaddrInet4:
-		return Addr{Family: IPv4, IP: netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))}
+		return InetAddr(netip.AddrFrom4(sa.Addr), sa.Port)
 	case *unix.SockaddrInet6:
-		ip := netip.AddrFrom16(sa.Addr)
-		if ip.Is4In6() {
-			return Addr{Family: IPv4, IP: netip.AddrPortFrom(ip.Unmap(), uint16(sa.Port))}
-		}
-		return Addr{Family: IPv6, IP: netip.AddrPortFrom(ip, uint16(sa.Port))}
+		return InetAddr(netip.AddrFrom16(sa.Addr), sa.Port)
 	case *unix.SockaddrUnix:
 		if sa.Name == "@" {
 			// Linux reports an unnamed peer as an empty abstract name,

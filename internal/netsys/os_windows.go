@@ -360,13 +360,9 @@ func sockaddrOf(a Addr) (windows.Sockaddr, error) {
 func addrOf(sa windows.Sockaddr) Addr {
 	switch sa := sa.(type) {
 	case *windows.SockaddrInet4:
-		return Addr{Family: IPv4, IP: netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))}
+		return InetAddr(netip.AddrFrom4(sa.Addr), sa.Port)
 	case *windows.SockaddrInet6:
-		ip := netip.AddrFrom16(sa.Addr)
-		if ip.Is4In6() {
-			return Addr{Family: IPv4, IP: netip.AddrPortFrom(ip.Unmap(), uint16(sa.Port))}
-		}
-		return Addr{Family: IPv6, IP: netip.AddrPortFrom(ip, uint16(sa.Port))}
+		return InetAddr(netip.AddrFrom16(sa.Addr), sa.Port)
 	}
 	return Addr{}
 }
