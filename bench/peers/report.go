@@ -147,7 +147,7 @@ func (r *report) markdown(o options) string {
 	fmt.Fprintf(&b, "median (min–max). Servers run alone on CPU 0 (taskset), the load on CPU 1, except in the\n")
 	fmt.Fprintf(&b, "loops table, where neither is pinned. CPU is the server process's user + system time\n")
 	fmt.Fprintf(&b, "(/proc/PID/stat, 10 ms ticks) over the run, divided by the requests. Ratios are ours ÷ the peer's medians.\n\n")
-	fmt.Fprintf(&b, "![ratios](results.svg)\n\n## Targets (issue 10)\n\n| target | ratio | bound | met |\n|---|---:|---:|:---:|\n")
+	fmt.Fprintf(&b, "![ratios](results.svg)\n\n## Targets\n\n| target | ratio | bound | met |\n|---|---:|---:|:---:|\n")
 	for _, t := range r.targets() {
 		ratio, ok := r.ratio(t)
 		if !ok {

@@ -215,7 +215,7 @@ func simBurst(t *testing.T, readers, lines int, crashOne bool) {
 	}, sim.Latency(time.Millisecond, 30*time.Millisecond), sim.Loss(0.02), sim.UserTimeout(simUserTimeout))
 }
 
-// The burst bug (issue 19): 70 lines in one write by one member, 20
+// The burst bug: 70 lines in one write by one member, 20
 // others connected over a lossy, latent network. The room used to
 // disconnect healthy readers: the 70 lines arrived in one read, its
 // reader passed them on without letting any writer run, and a queue of
