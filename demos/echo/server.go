@@ -42,9 +42,17 @@ func echoConn(ctx context.Context, s streams.Stream, idle time.Duration) error {
 	var timeout *task.Scope
 	err := task.WithScope(ctx, func(ctx context.Context, sc *task.Scope) error {
 		timeout = sc
+		// touch moves the deadline to idle from now, but only once it has
+		// fallen behind by idle/64: moving a timer costs more than the
+		// read it follows, and a deadline at most idle/64 early (a second
+		// in a minute) bounds silence as well.
 		touch := func() {
-			if idle > 0 {
-				sc.SetDeadline(task.Now(ctx).Add(idle))
+			if idle <= 0 {
+				return
+			}
+			next := task.Now(ctx).Add(idle)
+			if d, ok := sc.Deadline(); !ok || next.Sub(d) >= idle/64 {
+				sc.SetDeadline(next)
 			}
 		}
 		buf := make([]byte, readSize)
