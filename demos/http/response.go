@@ -83,7 +83,7 @@ func (s *progressStream) Write(ctx context.Context, p []byte) (int, error) {
 			return written, err
 		}
 		p = p[n:]
-		s.idle.SetDeadline(task.Now(ctx).Add(s.idleFor))
+		moveIdle(ctx, s.idle, s.idleFor)
 		s.moved = true
 	}
 	return written, nil
@@ -170,3 +170,14 @@ func (w *responseWriter) write(ctx context.Context, p []byte) error {
 
 // flush writes everything buffered.
 func (w *responseWriter) flush(ctx context.Context) error { return w.w.Flush(ctx) }
+
+// moveIdle puts sc's deadline idle from now, once it has fallen behind by
+// idle/64: moving a timer on every piece and every request costs more
+// than the write it follows, and a deadline at most idle/64 early bounds
+// a silent client as well.
+func moveIdle(ctx context.Context, sc *task.Scope, idle time.Duration) {
+	next := task.Now(ctx).Add(idle)
+	if d, ok := sc.Deadline(); !ok || next.Sub(d) >= idle/64 {
+		sc.SetDeadline(next)
+	}
+}

@@ -64,7 +64,7 @@ func (srv *server) session(ctx context.Context, idle *task.Scope, s streams.Stre
 			// client that sends a byte a minute cannot hold the
 			// connection; only answers written (progressStream) move it
 			// meanwhile.
-			idle.SetDeadline(task.Now(ctx).Add(srv.idle))
+			moveIdle(ctx, idle, srv.idle)
 		}
 		if start == end {
 			start, end = 0, 0
