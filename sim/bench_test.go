@@ -16,11 +16,7 @@ func BenchmarkSimEcho(b *testing.B) {
 	msg := make([]byte, 64)
 	buf := make([]byte, 64)
 	err := sim.Run(func(ctx context.Context, w *sim.World) error {
-		w.Host("server", echoHost)
-		if err := settle(ctx); err != nil {
-			return err
-		}
-		c, err := streams.DialTCP(ctx, "server:7")
+		c, err := dialEchoServer(ctx, w)
 		if err != nil {
 			return err
 		}

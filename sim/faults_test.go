@@ -81,11 +81,7 @@ func TestConnectToPartitionedHostHangsUntilDeadline(t *testing.T) {
 func TestPartitionHealNothingLost(t *testing.T) {
 	const total = 300 << 10
 	err := sim.Run(func(ctx context.Context, w *sim.World) error {
-		w.Host("server", echoHost)
-		if err := settle(ctx); err != nil {
-			return err
-		}
-		c, err := streams.DialTCP(ctx, "server:7")
+		c, err := dialEchoServer(ctx, w)
 		if err != nil {
 			return err
 		}
@@ -127,11 +123,7 @@ func TestPartitionHealNothingLost(t *testing.T) {
 
 func TestPartitionPastUserTimeoutResets(t *testing.T) {
 	err := sim.Run(func(ctx context.Context, w *sim.World) error {
-		w.Host("server", echoHost)
-		if err := settle(ctx); err != nil {
-			return err
-		}
-		c, err := streams.DialTCP(ctx, "server:7")
+		c, err := dialEchoServer(ctx, w)
 		if err != nil {
 			return err
 		}
@@ -154,11 +146,7 @@ func TestPartitionPastUserTimeoutResets(t *testing.T) {
 
 func TestPartitionOneWay(t *testing.T) {
 	err := sim.Run(func(ctx context.Context, w *sim.World) error {
-		w.Host("server", echoHost)
-		if err := settle(ctx); err != nil {
-			return err
-		}
-		c, err := streams.DialTCP(ctx, "server:7")
+		c, err := dialEchoServer(ctx, w)
 		if err != nil {
 			return err
 		}
@@ -185,11 +173,7 @@ func TestPartitionOneWay(t *testing.T) {
 
 func TestReset(t *testing.T) {
 	err := sim.Run(func(ctx context.Context, w *sim.World) error {
-		w.Host("server", echoHost)
-		if err := settle(ctx); err != nil {
-			return err
-		}
-		c, err := streams.DialTCP(ctx, "server:7")
+		c, err := dialEchoServer(ctx, w)
 		if err != nil {
 			return err
 		}

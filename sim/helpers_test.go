@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/f04742a6/reactor/sim"
 	"github.com/f04742a6/reactor/streams"
 )
 
@@ -54,4 +55,14 @@ func readFull(ctx context.Context, s streams.Stream, p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// dialEchoServer starts host "server" running echoHost, lets it listen,
+// and dials it from the calling host.
+func dialEchoServer(ctx context.Context, w *sim.World) (*streams.SocketStream, error) {
+	w.Host("server", echoHost)
+	if err := settle(ctx); err != nil {
+		return nil, err
+	}
+	return streams.DialTCP(ctx, "server:7")
 }

@@ -349,11 +349,7 @@ func TestHourOfTraffic(t *testing.T) {
 	start := time.Now()
 	var simulated time.Duration
 	err := sim.Run(func(ctx context.Context, w *sim.World) error {
-		w.Host("server", echoHost)
-		if err := settle(ctx); err != nil {
-			return err
-		}
-		c, err := streams.DialTCP(ctx, "server:7")
+		c, err := dialEchoServer(ctx, w)
 		if err != nil {
 			return err
 		}
